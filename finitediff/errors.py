@@ -1,0 +1,106 @@
+"""Exception types and the argument checks every public function shares.
+
+All user-facing validation goes through the helpers here so that messages
+have one shape: they name the parameter, say what was expected and what was
+received.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "FiniteDiffError",
+    "PrecisionError",
+    "check_argument",
+    "check_positive_int",
+    "check_nonnegative_int",
+    "check_finite_array",
+    "check_choice",
+    "check_step",
+]
+
+
+class FiniteDiffError(Exception):
+    """Base class of the errors finitediff raises on its own account."""
+
+
+class PrecisionError(ValueError, FiniteDiffError):
+    """A model or function computes in a precision too low for differencing."""
+
+
+def check_argument(condition: bool, message: str, *, error: type = ValueError) -> None:
+    """Raise ``error(message)`` unless ``condition`` holds."""
+    if not condition:
+        raise error(message)
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_nonnegative_int(name: str, value: Any) -> int:
+    check_argument(
+        _is_integer(value),
+        f"`{name}` must be an integer, got {value!r} of type {type(value).__name__}",
+        error=TypeError,
+    )
+    check_argument(value >= 0, f"`{name}` must be >= 0, got {value}")
+    return int(value)
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    check_argument(
+        _is_integer(value),
+        f"`{name}` must be an integer, got {value!r} of type {type(value).__name__}",
+        error=TypeError,
+    )
+    check_argument(value >= 1, f"`{name}` must be >= 1, got {value}")
+    return int(value)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    check_argument(
+        value in choices,
+        f"`{name}` must be one of {', '.join(map(repr, choices))}, got {value!r}",
+    )
+    return value
+
+
+def check_finite_array(name: str, value: Any) -> np.ndarray:
+    """Convert to a float64 array; complain about non-numeric or non-finite values."""
+    try:
+        array = np.asarray(value)
+    except Exception as exc:  # pragma: no cover - numpy raises many things
+        raise TypeError(f"`{name}` must be array-like of real numbers: {exc}") from exc
+    check_argument(
+        array.dtype.kind in "biuf",
+        f"`{name}` must hold real numbers, got an array of dtype {array.dtype}",
+        error=TypeError,
+    )
+    array = array.astype(np.float64)
+    check_argument(
+        bool(np.all(np.isfinite(array))),
+        f"`{name}` must be finite, got {value!r}",
+    )
+    return array
+
+
+def check_step(step: Any) -> float | None:
+    """``None`` (choose automatically) or a positive finite float."""
+    if step is None:
+        return None
+    check_argument(
+        isinstance(step, numbers.Real) and not isinstance(step, bool),
+        f"`step` must be None or a positive float, got {step!r}",
+        error=TypeError,
+    )
+    check_argument(
+        math.isfinite(step) and step > 0,
+        f"`step` must be positive and finite, got {step!r}",
+    )
+    return float(step)

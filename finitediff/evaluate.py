@@ -1,0 +1,107 @@
+"""How stencil points reach the user's function.
+
+Every estimator hands a stacked array of points, shape ``(N, *x.shape)``,
+to an :class:`Evaluator`. With ``vectorized=True`` the function receives the
+points in one call (leading batch axis), split into chunks only to bound
+memory; with ``vectorized=False`` it is called once per point. Both count
+``nfev`` the same way and check what the function returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .errors import check_argument
+
+__all__ = ["Evaluator", "MAX_ELEMENTS_PER_CALL"]
+
+#: Upper bound on the input elements sent to f in one vectorized call.
+MAX_ELEMENTS_PER_CALL = 2**22
+
+
+def _as_numeric(value: Any, what: str) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except Exception as exc:
+        raise TypeError(f"`f` must return numbers; {what} could not be converted: {exc}") from exc
+    check_argument(
+        array.dtype.kind in "biufc",
+        f"`f` must return real or complex numbers, {what} has dtype {array.dtype}",
+        error=TypeError,
+    )
+    return array.astype(np.complex128 if array.dtype.kind == "c" else np.float64, copy=False)
+
+
+class Evaluator:
+    """Calls ``f(point, *args)`` on stacked points and counts the points.
+
+    Parameters
+    ----------
+    f : callable
+        The user's function.
+    args : tuple
+        Extra positional arguments for ``f``.
+    vectorized : bool
+        Whether ``f`` maps ``(N, *point_shape)`` to ``(N, *out_shape)``.
+    point_shape : tuple of int
+        Shape of one point (the shape of ``x``).
+    """
+
+    def __init__(self, f: Callable, args: tuple, *, vectorized: bool, point_shape: tuple):
+        check_argument(callable(f), f"`f` must be callable, got {f!r}", error=TypeError)
+        check_argument(
+            isinstance(args, tuple), f"`args` must be a tuple, got {type(args).__name__}",
+            error=TypeError,
+        )
+        self.f = f
+        self.args = args
+        self.vectorized = bool(vectorized)
+        self.point_shape = tuple(point_shape)
+        self.out_shape: tuple | None = None
+        self.calls = 0
+        self.points = 0
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        count = points.shape[0]
+        if self.vectorized:
+            values = self._batched(points)
+        else:
+            values = np.stack([self._one(point) for point in points]) if count else None
+        self.points += count
+        return values
+
+    def _one(self, point: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        value = _as_numeric(self.f(point, *self.args), "the value at one point")
+        self._check_out_shape(value.shape, "for one point")
+        return value
+
+    def _batched(self, points: np.ndarray) -> np.ndarray:
+        size = max(1, int(np.prod(self.point_shape)))
+        chunk = max(1, MAX_ELEMENTS_PER_CALL // size)
+        parts = []
+        for start in range(0, points.shape[0], chunk):
+            block = points[start:start + chunk]
+            self.calls += 1
+            value = _as_numeric(self.f(block, *self.args), "the value of a batch")
+            check_argument(
+                value.ndim >= 1 and value.shape[0] == block.shape[0],
+                f"`f` returned shape {value.shape} for a batch of shape {block.shape}; with "
+                f"vectorized=True, f must map an array of shape (N, *x.shape) to (N, ...) "
+                f"(leading batch axis). Pass vectorized=False if f takes one point at a time.",
+            )
+            self._check_out_shape(value.shape[1:], "per point")
+            parts.append(value)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _check_out_shape(self, shape: tuple, how: str) -> None:
+        if self.out_shape is None:
+            self.out_shape = tuple(shape)
+        check_argument(
+            tuple(shape) == self.out_shape,
+            f"`f` returned shape {tuple(shape)} {how}, but shape {self.out_shape} before; "
+            "f must return the same shape at every point",
+        )
