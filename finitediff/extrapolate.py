@@ -46,13 +46,41 @@ class RichardsonTable:
     roundoff: np.ndarray
 
     def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per element, the entry with the smallest error: ``(value, error, q)``."""
-        flat_errors = self.errors.reshape((-1,) + self.errors.shape[2:])
+        """Per element, the tightest entry consistent with every finer one.
+
+        Entry ``(q, k)`` stands for the interval ``value ± error``. It is a
+        candidate only if its interval meets the interval of every entry at a
+        finer step (``q' > q``): at smaller steps f is closer to its Taylor
+        expansion, so a coarse entry that disagrees with them is an accident
+        (a pole inside the stencil, a periodic f sampled at its period).
+        Among the candidates the smallest error wins. Returns
+        ``(value, error, q)``.
+        """
+        consistent = _consistent(self.values, self.errors)
+        errors = np.where(consistent & ~np.isnan(self.errors), self.errors, np.inf)
+        flat_errors = errors.reshape((-1,) + errors.shape[2:])
         flat_values = self.values.reshape(flat_errors.shape)
-        index = np.argmin(np.where(np.isnan(flat_errors), np.inf, flat_errors), axis=0)
+        index = np.argmin(flat_errors, axis=0)
         value = np.take_along_axis(flat_values, index[None], axis=0)[0]
         error = np.take_along_axis(flat_errors, index[None], axis=0)[0]
         return value, error, index // self.values.shape[1]
+
+
+def _consistent(values: np.ndarray, errors: np.ndarray) -> np.ndarray:
+    """Whether each entry's interval meets the intervals of all entries at finer steps."""
+    with np.errstate(invalid="ignore"):
+        trusted = np.isfinite(errors) & np.isfinite(values)
+        lower = np.where(trusted, values - errors, -np.inf).max(axis=1)  # (Q, *S)
+        upper = np.where(trusted, values + errors, np.inf).min(axis=1)
+        consistent = np.ones(values.shape, dtype=bool)
+        highest_lower = np.full(lower.shape[1:], -np.inf)
+        lowest_upper = np.full(upper.shape[1:], np.inf)
+        for q in range(values.shape[0] - 1, -1, -1):
+            consistent[q] = ((values[q] + errors[q] >= highest_lower)
+                             & (values[q] - errors[q] <= lowest_upper))
+            highest_lower = np.maximum(highest_lower, lower[q])
+            lowest_upper = np.minimum(lowest_upper, upper[q])
+    return consistent
 
 
 def _check(ratio: float, order: int, step: int, columns: int | None, count: int) -> int:
@@ -130,8 +158,10 @@ def _errors(values: np.ndarray, rounding: np.ndarray, safety: float) -> np.ndarr
     """Error bound of every entry: safety × the largest difference to its neighbours.
 
     Entry ``(q, k)`` is compared with ``(q, k-1)`` (one extrapolation less),
-    ``(q-1, k)`` (same column, the coarser step) and ``(q-1, k-1)``; an entry
-    with fewer than two such neighbours is not trusted (infinite error).
+    ``(q-1, k)`` and ``(q+1, k)`` (same column, the coarser and the finer step)
+    and ``(q-1, k-1)``; an entry with fewer than two such neighbours is not
+    trusted (infinite error). The finer neighbour catches sequences that only
+    look converged at coarse steps (a periodic f sampled at its period).
     """
     count, columns = values.shape[:2]
     errors = np.full(values.shape, np.inf)
@@ -139,9 +169,11 @@ def _errors(values: np.ndarray, rounding: np.ndarray, safety: float) -> np.ndarr
         for q in range(1, count):
             for k in range(min(q, columns - 1) + 1):
                 neighbours = [values[q - 1, k]] if q - 1 >= k else []
+                if q + 1 < count:
+                    neighbours.append(values[q + 1, k])
                 if k >= 1:
                     neighbours += [values[q, k - 1], values[q - 1, k - 1]]
-                if len(neighbours) < 2 and k >= 1:
+                if len(neighbours) < 2 + (q + 1 < count) and k >= 1:
                     continue
                 spread = np.max([np.abs(values[q, k] - other) for other in neighbours], axis=0)
                 error = safety * spread + 4.0 * rounding[q, k] + 2 * _EPS * np.abs(values[q, k])
