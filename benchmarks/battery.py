@@ -1,7 +1,8 @@
 """Test batteries for the accuracy benchmark: smooth functions with mpmath twins.
 
 Each case is ``(name, f_numpy, f_mpmath, points)``; f is finite on a
-neighbourhood of every point. ``main_battery`` is the tuned-against set,
+neighbourhood of every point, and the points avoid zeros of the derivatives
+of orders 1-4 (where a relative error is undefined). ``main_battery`` is the tuned-against set,
 ``heldout_battery`` is built from random compositions at random points.
 """
 
@@ -33,10 +34,10 @@ def main_battery():
         ("gammaln", special.gammaln, mp.loggamma, [2.5, 0.3]),
         ("cosh", np.cosh, mp.cosh, [5.0]),
         ("exp(sin x)", lambda x: np.exp(np.sin(x)), lambda x: mp.exp(mp.sin(x)), [1.0, 4.0]),
-        ("sqrt(1+x^2)", lambda x: np.sqrt(1 + x * x), lambda x: mp.sqrt(1 + x * x), [0.5]),
+        ("sqrt(1+x^2)", lambda x: np.sqrt(1 + x * x), lambda x: mp.sqrt(1 + x * x), [0.7]),
         ("x exp(-x)", lambda x: x * np.exp(-x), lambda x: x * mp.exp(-x), [1.5, 8.0]),
         ("1/(1+x^2)", lambda x: 1 / (1 + x * x), lambda x: 1 / (1 + x * x), [0.5, 2.0]),
-        ("1/(1+25x^2)", lambda x: 1 / (1 + 25 * x * x), lambda x: 1 / (1 + 25 * x * x), [0.2]),
+        ("1/(1+25x^2)", lambda x: 1 / (1 + 25 * x * x), lambda x: 1 / (1 + 25 * x * x), [0.3]),
         ("1/(x-1)", lambda x: 1 / (x - 1), lambda x: 1 / (x - 1), [0.9, 1.05]),
         ("1/x", lambda x: 1 / x, lambda x: 1 / x, [0.01, -2.0]),
         ("poly5", lambda x: x**5 - 3 * x**3 + x, lambda x: x**5 - 3 * x**3 + x, [1.5, -0.4]),

@@ -65,7 +65,7 @@ def _best(stencil: Stencil, gathered, positions, scales, noise):
     part = gathered[:, [positions[stencil.offsets[i]] for i in support]]
     table, roundoff = apply_stencil(part, stencil.support_weights, scales, stencil.n, noise)
     step = 2 if _symmetric(stencil) else 1
-    columns = 1 + max(1, 8 // step)
+    columns = 1 + max(1, 12 // step)
     extrapolated = richardson(table, order=int(stencil.accuracy), step=step,
                               columns=columns, roundoff=roundoff)
     value, error, q = extrapolated.best()
