@@ -17,10 +17,10 @@ import warnings
 import mpmath as mp
 import numdifftools as nd
 import numpy as np
-from benchmarks.battery import heldout_battery, main_battery
 from scipy.differentiate import derivative as scipy_derivative
 
 import finitediff
+from benchmarks.battery import heldout_battery, main_battery
 
 ORDERS = (1, 2, 3, 4)
 

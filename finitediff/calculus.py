@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .adaptive import TOP_STEP, AdaptiveEstimate, adaptive_estimate
+from .complexstep import complex_step_derivative
 from .directional import apply_stencil, directional_table, directional_values
 from .errors import (
     check_argument,
@@ -29,7 +30,9 @@ from .errors import (
     check_step,
 )
 from .evaluate import Evaluator
+from .noise import sample_noise
 from .result import DerivativeResult, Status
+from .sparse import check_sparsity, group_columns, scatter
 from .stencil import Stencil
 from .step import check_domain, domain_steps, representable_step
 
@@ -200,7 +203,7 @@ def derivative(
         stencil, h = domain_steps(stencil, x, h, check_domain(domain, x))
     evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
     if noise == "auto":
-        noise = estimate_noise(f, x, args=args, vectorized=vectorized, evaluator=evaluator).noise
+        noise = np.nan_to_num(sample_noise(evaluator, x)[0], nan=0.0)[None]
     estimate = _estimate(evaluator, x, h[None], stencil, step is not None, elementwise=True,
                          noise=noise)
     check_argument(
@@ -275,6 +278,33 @@ def _unit_displacements(h: np.ndarray) -> np.ndarray:
     return (np.eye(h.size) * h.ravel()).reshape((h.size,) + h.shape)
 
 
+def _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized) -> DerivativeResult:
+    """Jacobian on a sparsity pattern: one direction per group of independent columns."""
+    check_argument(x.ndim == 1, f"`x` must be 1-d with `sparsity`, got shape {x.shape}")
+    pattern = check_sparsity(sparsity, None, x.size)
+    groups = group_columns(pattern)
+    h = _steps(stencil, x, step)
+    displacements = np.zeros((int(groups.max()) + 1 if x.size else 0, x.size))
+    displacements[groups, np.arange(x.size)] = h
+    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
+    estimate = _estimate(evaluator, x, displacements, stencil, step is not None)
+    check_argument(
+        evaluator.out_shape == (pattern.shape[0],),
+        f"`f` must return a vector of {pattern.shape[0]} values (the rows of `sparsity`), "
+        f"got shape {evaluator.out_shape}",
+    )
+    df = scatter(pattern, groups, estimate.value, h)
+    error = scatter(pattern, groups, estimate.error, h)
+    used = scatter(pattern, groups, estimate.scale, 1.0 / h)
+    finite = bool(np.all(np.isfinite(df.data)) and np.all(np.isfinite(error.data)))
+    status = Status.SUCCESS if finite else Status.NONFINITE
+    return DerivativeResult(
+        df=df, error=error, step=used, nfev=evaluator.points, success=finite,
+        status=int(status), message=f"sparse Jacobian from {displacements.shape[0]} column "
+        f"group(s) of {x.size} columns" + ("" if finite else "; some entries are not finite"),
+    )
+
+
 def jacobian(
     f: Callable,
     x,
@@ -284,12 +314,21 @@ def jacobian(
     step: float | None = None,
     args: tuple = (),
     vectorized: bool = True,
+    sparsity=None,
 ) -> DerivativeResult:
     """Jacobian of ``f: R^d → R^m`` at ``x``; ``df[i, j] = ∂f_i/∂x_j``.
 
     ``df`` has shape ``(*out_shape, *x.shape)``. With ``vectorized=True``, f
     gets points stacked on a leading axis, ``(N, *x.shape)``, and returns
-    ``(N, *out_shape)``.
+    ``(N, *out_shape)``. With ``step=None`` every entry gets the adaptive
+    estimator (all columns in one batched call); ``step`` in the result is
+    then the step of each entry.
+
+    ``sparsity`` (a boolean ``(m, d)`` array or scipy.sparse matrix) marks
+    the entries that may be non-zero: columns with no row in common share
+    evaluations (Curtis–Powell–Reid grouping) and ``df``, ``error`` and
+    ``step`` are scipy.sparse CSR matrices. A tridiagonal Jacobian costs the
+    evaluations of 3 columns whatever its size.
 
     Examples
     --------
@@ -302,6 +341,8 @@ def jacobian(
     """
     stencil = make_stencil(method, 1, accuracy)
     x = check_finite_array("x", x)
+    if sparsity is not None:
+        return _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized)
     h = _steps(stencil, x, step)
     evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
     estimate = _estimate(evaluator, x, _unit_displacements(h), stencil, step is not None)

@@ -150,7 +150,8 @@ def richardson(
         factor = ratio ** (order + (k - 1) * step) - 1.0
         fine, coarse = values[k:, k - 1], values[k - 1:-1, k - 1]
         values[k:, k] = fine + (fine - coarse) / factor
-        rounding[k:, k] = (rounding[k:, k - 1] * (factor + 1.0) + rounding[k - 1:-1, k - 1]) / factor
+        rounding[k:, k] = (rounding[k:, k - 1] * (factor + 1.0)
+                           + rounding[k - 1:-1, k - 1]) / factor
     return RichardsonTable(values, _errors(values, rounding, safety), rounding)
 
 

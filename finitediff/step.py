@@ -129,7 +129,8 @@ def estimate_step(stencil: Stencil, f, x: float, *, args: tuple = ()) -> tuple[f
 
     check_argument(isinstance(stencil, Stencil), f"`stencil` must be a Stencil, got {stencil!r}",
                    error=TypeError)
-    check_argument(np.ndim(x) == 0 and math.isfinite(float(x)), f"`x` must be a finite float, got {x!r}")
+    check_argument(np.ndim(x) == 0 and math.isfinite(float(x)),
+                   f"`x` must be a finite float, got {x!r}")
     x = float(x)
     epsilon = float(np.finfo(np.float64).eps)
     n, p = stencil.n, stencil.accuracy
