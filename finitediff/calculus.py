@@ -82,15 +82,12 @@ def _steps(stencil: Stencil, x: np.ndarray, step) -> np.ndarray:
     """The step (``step`` given) or the top of the adaptive range (``step=None``)."""
     step = check_step(step)
     if step is None:
-        chosen = TOP_STEP * np.maximum(np.abs(x), 1.0)
-    else:
-        chosen = np.full(x.shape, step)
-    taken = representable_step(x, chosen)
+        return representable_step(x, TOP_STEP * np.maximum(np.abs(x), 1.0))
     check_argument(
-        bool(np.all(taken > 0)),
+        bool(np.all(representable_step(x, np.full(x.shape, step)) > 0)),
         f"`step` {step!r} is too small to change x in floating point",
     )
-    return taken
+    return np.full(x.shape, step)  # honoured exactly as given
 
 
 def _notes(estimate: AdaptiveEstimate, kink, forward, backward) -> str:
