@@ -32,7 +32,9 @@ __all__ = ["AdaptiveEstimate", "adaptive_estimate", "NUM_SCALES", "TOP_STEP"]
 NUM_SCALES = 11
 #: The largest step, relative to ``max(|x|, 1)``.
 TOP_STEP = 0.5
-#: Relative error above which a second round is tried.
+#: Rounds at most: the first, then ranges moved to smaller steps.
+MAX_ROUNDS = 4
+#: Relative error above which another round is tried.
 RETRY_ERROR = 1e-10
 #: One-sided estimates that differ by more than this many times their
 #: combined error (and by this relative amount) indicate a kink.
@@ -131,10 +133,25 @@ def _retry_factor(error, value, failing, scale, scales, elementwise):
     return shrink.min(axis=tuple(range(1, shrink.ndim)), keepdims=True)
 
 
+def _rescaled(outcome, power):
+    """A round's results along ``c·D`` expressed along ``D``: divide by ``c^n``."""
+    main, sides, failing = outcome
+    value, error, scale = main
+    sides = None if sides is None else tuple((v / power, e / power, s) for v, e, s in sides)
+    return (value / power, error / power, scale), sides, failing
+
+
+def _prefer_finer(old_value, old_error, new_value, new_error):
+    """Take the finer round where it is tighter or where the two disagree."""
+    with np.errstate(invalid="ignore"):
+        disagree = np.abs(new_value - old_value) > old_error + new_error
+    return np.isfinite(new_error) & ((new_error < old_error) | disagree)
+
+
 def adaptive_estimate(
     evaluator, x, displacements, stencil: Stencil, *, elementwise: bool = False, noise=None,
 ) -> AdaptiveEstimate:
-    """``φ_r^(n)(0)`` with an error bound, per output element, in one or two rounds.
+    """``φ_r^(n)(0)`` with an error bound, per output element, in up to ``MAX_ROUNDS`` rounds.
 
     ``elementwise`` says that output element ``i`` depends only on input
     element ``i`` (``derivative``), so each element may get its own retry step.
@@ -144,27 +161,30 @@ def adaptive_estimate(
     value, error, scale, one_sided = _combine(main, sides, failing)
     kink = _kink(sides, value)
     shrunk = np.zeros(value.shape, dtype=bool)
-    factor = _retry_factor(error, value, failing, scale, scales, elementwise)
-    if np.any(factor < 1):
-        along = factor.reshape(displacements.shape if elementwise else
-                               (-1,) + (1,) * (displacements.ndim - 1))
-        retry = _round(evaluator, x, displacements * along, stencil, scales, noise)
-        value2, error2, scale2, one_sided2 = _combine(*retry)
+    total = np.ones(1)
+    latest_scale = scale
+    for _ in range(MAX_ROUNDS - 1):
+        factor = _retry_factor(error, value, failing, latest_scale, scales, elementwise)
+        if not np.any(factor < 1):
+            break
+        total = total * factor
+        along = total.reshape(displacements.shape if elementwise else
+                              (-1,) + (1,) * (displacements.ndim - 1))
+        outcome = _round(evaluator, x, displacements * along, stencil, scales, noise)
         # φ along the shrunk displacement is φ(c·t): its n-th derivative is c^n φ^(n).
-        power = factor**stencil.n
-        value2, error2 = value2 / power, error2 / power
-        retry = (retry[0], None if retry[1] is None else tuple(
-            (v / power, e / power, s) for v, e, s in retry[1]), retry[2])
-        better = error2 < error
+        main2, sides2, failing = _rescaled(outcome, total**stencil.n)
+        value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing)
+        latest_scale = scale2
+        better = _prefer_finer(value, error, value2, error2)
         value = np.where(better, value2, value)
         error = np.where(better, error2, error)
-        scale = np.where(better, scale2 * factor, scale)
+        scale = np.where(better, scale2 * total, scale)
         one_sided = np.where(better, one_sided2, one_sided)
-        shrunk = better
+        shrunk |= better
         if sides is not None:
-            kink = np.where(better, _kink(retry[1], value2), kink)
+            kink = np.where(better, _kink(sides2, value2), kink)
             sides = [tuple(np.where(better, new, old) for new, old in zip(pair2, pair1))
-                     for pair2, pair1 in zip(retry[1], sides)]
+                     for pair2, pair1 in zip(sides2, sides)]
     forward = sides[0][0] if sides is not None else np.full(value.shape, np.nan)
     backward = sides[1][0] if sides is not None else np.full(value.shape, np.nan)
     return AdaptiveEstimate(value, error, scale, one_sided, shrunk, kink, forward, backward)
