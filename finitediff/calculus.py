@@ -167,28 +167,52 @@ def derivative(
     n : int, optional
         Derivative order (default 1).
     accuracy : int, optional
-        Order of the truncation error, ``O(h^accuracy)``; even for central.
-    method : {"central", "forward", "backward"}
-        Stencil family.
+        Order of the truncation error of the base stencil, ``O(h^accuracy)``;
+        even for central. Richardson extrapolation raises it further.
+    method : {"central", "forward", "backward", "complex"}
+        Stencil family, or the complex step ``Im f(x + ih) / h`` (n = 1 only;
+        f must carry complex numbers through, else ValueError).
     step : float, optional
-        Absolute step. By default the theory-optimal step for the stencil,
-        relative to ``max(|x|, 1)``.
+        Absolute step, used exactly as given (one stencil at ``h`` and ``2h``).
+        By default (None) the adaptive estimator: the stencil at the steps
+        ``H·2^-q``, q = 0..10, with ``H = 0.5·max(|x|, 1)``, all in one call
+        of f, Richardson-extrapolated; the entry with the smallest error that
+        is consistent with every finer step is returned. Where f is
+        non-finite at stencil points, or the best entry needs smaller steps,
+        further rounds move the range down (at most 4 rounds), and a first
+        derivative falls back to a one-sided estimate from the same points.
     args : tuple, optional
         Extra arguments for ``f``.
     vectorized : bool, optional
         Whether f takes a leading batch axis.
+    domain : (float, float), optional
+        Keep every stencil point inside ``[lo, hi]``; near an edge a forward
+        stencil pointing inwards is used.
+    noise : float or "auto", optional
+        Standard deviation of noise in f. ``"auto"`` estimates it first with
+        :func:`estimate_noise` (costs up to 27 more evaluations); the error
+        estimate and the choice of step then account for it.
 
     Returns
     -------
     DerivativeResult
+        ``error`` is an estimated bound on ``|df − f^(n)(x)|``. At a kink
+        (``|x|`` at 0) the result has ``success=False``, ``status=Status.KINK``
+        and a message naming the forward and backward derivatives.
 
     Examples
     --------
     >>> import numpy as np
     >>> from finitediff import derivative
     >>> res = derivative(np.log, 3.0)
-    >>> bool(abs(res.df - 1/3) < res.error < 1e-8)
+    >>> bool(abs(res.df - 1/3) <= res.error < 1e-12)
     True
+    >>> res = derivative(np.log, 1e-6, n=2)  # a singularity 1e-6 away
+    >>> bool(abs(res.df + 1e12) <= res.error < 1e-5 * 1e12)
+    True
+    >>> res = derivative(np.abs, 0.0)  # a kink: both one-sided values are named
+    >>> bool(res.success), "forward derivative 1 and backward derivative -1" in res.message
+    (False, True)
     """
     if method == "complex":
         return complex_step_derivative(f, x, n=n, step=step, args=args, vectorized=vectorized)
