@@ -88,7 +88,7 @@ def summary(cases):
         relative = np.where(ref != 0, absolute / np.abs(ref), absolute)
     relative = np.where(bad, np.inf, relative)
     bounded = absolute <= err
-    return (len(cases), np.median(relative), np.percentile(relative, 90),
+    return (len(cases), np.median(relative), np.percentile(relative, 90, method="higher"),
             np.mean(relative <= 1e-8), np.median(nfev), np.mean(bounded), int(bad.sum()))
 
 

@@ -101,7 +101,7 @@ def richardson(
     step: int = 2,
     columns: int | None = None,
     roundoff=None,
-    safety: float = 1.0,
+    safety: float = 2.0,
 ) -> RichardsonTable:
     """Richardson-extrapolate estimates taken at steps shrinking by ``ratio``.
 
