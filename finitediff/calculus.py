@@ -59,7 +59,7 @@ def _fixed_step_estimate(evaluator, x, displacements, stencil):
 def _estimate(evaluator, x, displacements, stencil, fixed: bool, *, elementwise=False,
               noise=None) -> AdaptiveEstimate:
     """The engine: a fixed step when the user gave one, else the adaptive estimator."""
-    if not fixed:
+    if not fixed and np.isfinite(stencil.accuracy):  # n = 0 reads f(x): nothing to adapt
         return adaptive_estimate(evaluator, x, displacements, stencil,
                                  elementwise=elementwise, noise=noise)
     value, error = _fixed_step_estimate(evaluator, x, displacements, stencil)

@@ -123,3 +123,8 @@ def test_estimate_step_validates_its_arguments():
 def test_noise_argument_is_validated():
     with pytest.raises(ValueError, match="`noise` must be None, 'auto' or a non-negative"):
         derivative(np.exp, 1.0, noise=-1.0)
+
+
+def test_order_zero_returns_the_value():
+    res = derivative(np.exp, 1.0, n=0)
+    assert res.df == math.exp(1.0) and res.error <= 1e-15
