@@ -214,14 +214,19 @@ def derivative(
     >>> bool(res.success), "forward derivative 1 and backward derivative -1" in res.message
     (False, True)
     """
+    check_choice("method", method, METHODS + ("complex",))
     if method == "complex":
         return complex_step_derivative(f, x, n=n, step=step, args=args, vectorized=vectorized)
     stencil = make_stencil(method, n, accuracy)
     x = check_finite_array("x", x)
     h = _steps(stencil, x, step)
     noise = _noise_level(noise)
+    note = ""
     if domain is not None:
-        stencil, h = domain_steps(stencil, x, h, check_domain(domain, x))
+        chosen, h = domain_steps(stencil, x, h, check_domain(domain, x))
+        if chosen != stencil:
+            note = "a one-sided stencil keeps every point inside `domain`"
+        stencil = chosen
     evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
     if noise == "auto":
         noise = np.nan_to_num(sample_noise(evaluator, x)[0], nan=0.0)[None]
@@ -235,8 +240,10 @@ def derivative(
     scale = h**stencil.n
     return _result(estimate.value[0] / scale, estimate.error[0] / scale,
                    np.abs(estimate.scale[0] * h), evaluator.points,
-                   _notes(estimate, estimate.kink[0], estimate.forward[0] / h,
-                          estimate.backward[0] / h), kink=estimate.kink[0])
+                   "; ".join(filter(None, [note, _notes(estimate, estimate.kink[0],
+                                                        estimate.forward[0] / h,
+                                                        estimate.backward[0] / h)])),
+                   kink=estimate.kink[0])
 
 
 def _noise_level(noise):

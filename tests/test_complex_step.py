@@ -30,3 +30,8 @@ def test_function_dropping_the_imaginary_part_raises():
 def test_complex_step_supports_only_first_derivatives():
     with pytest.raises(ValueError, match="`n` must be 1 for method='complex'"):
         derivative(np.sin, 0.5, n=2, method="complex")
+
+
+def test_unknown_method_names_complex_among_the_choices():
+    with pytest.raises(ValueError, match="`method` must be one of .*'complex'"):
+        derivative(np.sin, 0.5, method="spline")

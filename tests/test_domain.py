@@ -61,6 +61,7 @@ def test_domain_at_its_edge_uses_a_one_sided_stencil():
     res = derivative(f, 0.0, domain=(0.0, np.inf))
     assert min(float(np.min(s)) for s in seen) >= 0.0
     assert abs(res.df - 1.0) <= res.error < 1e-9
+    assert "one-sided stencil keeps every point inside `domain`" in res.message
 
 
 @pytest.mark.parametrize(
