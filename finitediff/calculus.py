@@ -18,6 +18,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .adaptive import TOP_STEP, AdaptiveEstimate, adaptive_estimate
+from .complexstep import complex_step_derivative
+from .directional import apply_stencil, directional_table, directional_values
 from .errors import (
     check_argument,
     check_choice,
@@ -27,73 +30,18 @@ from .errors import (
     check_step,
 )
 from .evaluate import Evaluator
+from .noise import sample_noise
 from .result import DerivativeResult, Status
+from .sparse import check_sparsity, group_columns, scatter
 from .stencil import Stencil
-from .step import relative_step, representable_step
+from .step import check_domain, domain_steps, representable_step
 
-__all__ = ["derivative", "jvp", "gradient", "jacobian", "hessian", "directional_table"]
+__all__ = [
+    "derivative", "jvp", "gradient", "jacobian", "hessian", "directional_table",
+    "directional_values", "apply_stencil",
+]
 
 METHODS = ("central", "forward", "backward")
-
-
-# -- the primitive ------------------------------------------------------------
-def directional_table(
-    evaluator: Evaluator,
-    x: np.ndarray,
-    displacements: np.ndarray,
-    stencil: Stencil,
-    scales,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stencil estimates of ``φ_r^(n)(0)`` for ``φ_r(t) = f(x + t·D_r)``.
-
-    Parameters
-    ----------
-    evaluator : Evaluator
-        Wraps f; receives all points in one stacked call.
-    x : ndarray
-        Base point, shape ``S``.
-    displacements : ndarray, shape ``(R, *S)``
-        The directions ``D_r`` (with the step folded in).
-    stencil : Stencil
-        Offsets and weights in units of ``t``.
-    scales : sequence of float
-        Step scales ``s_q``: the stencil is applied on ``t = o·s_q``.
-
-    Returns
-    -------
-    table : ndarray, shape ``(Q, R, *out)``
-        ``s_q^-n Σ_o w_o f(x + o·s_q·D_r)``.
-    roundoff : ndarray, shape ``(Q, R, *out)``
-        ``ε · s_q^-n Σ_o |w_o f(x + o·s_q·D_r)|``, the round-off in ``table``.
-    """
-    scales = np.asarray(scales, dtype=np.float64)
-    weights = stencil.support_weights
-    factors = np.multiply.outer(scales, np.asarray(stencil.support, dtype=np.float64))
-    # Points shared between scales (o·s equal) and the centre, shared between
-    # directions, are evaluated once.
-    unique, inverse = np.unique(factors, return_inverse=True)
-    inverse = inverse.reshape(factors.shape)
-    nonzero = unique[unique != 0]
-    count = len(displacements)
-    shifted = x + nonzero.reshape((-1, 1) + (1,) * x.ndim) * displacements
-    points = shifted.reshape((-1,) + x.shape)
-    has_centre = len(nonzero) < len(unique)
-    if has_centre:
-        points = np.concatenate([x[None], points])
-    values = evaluator(points)
-    out_shape = values.shape[1:]
-    if has_centre:
-        centre, values = values[:1], values[1:]
-    per_factor = values.reshape((len(nonzero), count) + out_shape)
-    if has_centre:
-        position = int(np.searchsorted(unique, 0.0))
-        centre = np.broadcast_to(centre[None], (1, count) + out_shape)
-        per_factor = np.concatenate([per_factor[:position], centre, per_factor[position:]])
-    gathered = per_factor[inverse]  # (Q, O, R, *out)
-    power = scales.reshape((-1,) + (1,) * (1 + len(out_shape))) ** stencil.n
-    table = np.einsum("o,qor...->qr...", weights, gathered) / power
-    magnitude = np.einsum("o,qor...->qr...", np.abs(weights), np.abs(gathered)) / power
-    return table, np.finfo(np.float64).eps * magnitude
 
 
 def _fixed_step_estimate(evaluator, x, displacements, stencil):
@@ -108,6 +56,18 @@ def _fixed_step_estimate(evaluator, x, displacements, stencil):
     return table[0], truncation + roundoff[0]
 
 
+def _estimate(evaluator, x, displacements, stencil, fixed: bool, *, elementwise=False,
+              noise=None) -> AdaptiveEstimate:
+    """The engine: a fixed step when the user gave one, else the adaptive estimator."""
+    if not fixed and np.isfinite(stencil.accuracy):  # n = 0 reads f(x): nothing to adapt
+        return adaptive_estimate(evaluator, x, displacements, stencil,
+                                 elementwise=elementwise, noise=noise)
+    value, error = _fixed_step_estimate(evaluator, x, displacements, stencil)
+    flags = np.zeros(value.shape, dtype=bool)
+    nan = np.full(value.shape, np.nan)
+    return AdaptiveEstimate(value, error, np.ones(value.shape), flags, flags, flags, nan, nan)
+
+
 # -- validation shared by the public functions ---------------------------------
 def make_stencil(method: str, n: int, accuracy: int) -> Stencil:
     method = check_choice("method", method, METHODS)
@@ -119,31 +79,56 @@ def make_stencil(method: str, n: int, accuracy: int) -> Stencil:
 
 
 def _steps(stencil: Stencil, x: np.ndarray, step) -> np.ndarray:
+    """The step (``step`` given) or the top of the adaptive range (``step=None``)."""
     step = check_step(step)
-    chosen = relative_step(stencil, x) if step is None else np.full(x.shape, step)
-    taken = representable_step(x, chosen)
+    if step is None:
+        return representable_step(x, TOP_STEP * np.maximum(np.abs(x), 1.0))
     check_argument(
-        bool(np.all(taken > 0)),
+        bool(np.all(representable_step(x, np.full(x.shape, step)) > 0)),
         f"`step` {step!r} is too small to change x in floating point",
     )
-    return taken
+    return np.full(x.shape, step)  # honoured exactly as given
 
 
-def _result(df, error, step, nfev: int, note: str = "") -> DerivativeResult:
+def _notes(estimate: AdaptiveEstimate, kink, forward, backward) -> str:
+    """The message parts: one-sided stencils, shrunk steps, kinks (with both sides)."""
+    notes = []
+    count = int(np.sum(estimate.one_sided))
+    if count:
+        notes.append(f"f was not finite at central stencil points; {count} estimate(s) "
+                     "use a one-sided stencil")
+    count = int(np.sum(estimate.shrunk & ~estimate.one_sided))
+    if count:
+        notes.append(f"the step was shrunk for {count} estimate(s) (f non-finite at larger "
+                     "steps or the first range too coarse)")
+    kink = np.atleast_1d(kink)
+    if np.any(kink):
+        forward = np.atleast_1d(forward)[kink]
+        backward = np.atleast_1d(backward)[kink]
+        notes.append(f"f has a kink (is not differentiable) at {int(kink.sum())} point(s): "
+                     f"forward derivative {forward[0]:.6g} and backward derivative "
+                     f"{backward[0]:.6g} disagree beyond their errors")
+    return "; ".join(notes)
+
+
+def _result(df, error, step, nfev: int, note: str = "", kink=None) -> DerivativeResult:
     df = np.asarray(df)
     error = np.asarray(error, dtype=np.float64)
     finite = np.isfinite(df) & np.isfinite(error)
     status = np.where(finite, Status.SUCCESS, Status.NONFINITE).astype(np.int64)
+    if kink is not None:
+        status = np.where(np.asarray(kink) > 0, Status.KINK, status).astype(np.int64)
+    success = status == Status.SUCCESS
     if finite.all():
         message = "derivative estimated"
     else:
-        message = (f"f was not finite at stencil points of {int((~finite).sum())} of "
-                   f"{finite.size} estimates; they are NaN")
+        message = (f"no finite estimate for {int((~finite).sum())} of {finite.size} "
+                   "elements (f not finite at any usable stencil point); they are NaN")
     if note:
         message = f"{message}; {note}"
     return DerivativeResult(
         df=_unwrap(df), error=_unwrap(error), step=_unwrap(np.asarray(step)), nfev=int(nfev),
-        success=_unwrap(finite), status=_unwrap(status), message=message,
+        success=_unwrap(success), status=_unwrap(status), message=message,
     )
 
 
@@ -163,6 +148,8 @@ def derivative(
     step: float | None = None,
     args: tuple = (),
     vectorized: bool = True,
+    domain: tuple[float, float] | None = None,
+    noise: float | str | None = None,
 ) -> DerivativeResult:
     """Elementwise ``n``-th derivative of ``f`` at ``x``.
 
@@ -180,41 +167,95 @@ def derivative(
     n : int, optional
         Derivative order (default 1).
     accuracy : int, optional
-        Order of the truncation error, ``O(h^accuracy)``; even for central.
-    method : {"central", "forward", "backward"}
-        Stencil family.
+        Order of the truncation error of the base stencil, ``O(h^accuracy)``;
+        even for central. Richardson extrapolation raises it further.
+    method : {"central", "forward", "backward", "complex"}
+        Stencil family, or the complex step ``Im f(x + ih) / h`` (n = 1 only;
+        f must carry complex numbers through, else ValueError).
     step : float, optional
-        Absolute step. By default the theory-optimal step for the stencil,
-        relative to ``max(|x|, 1)``.
+        Absolute step, used exactly as given (one stencil at ``h`` and ``2h``).
+        By default (None) the adaptive estimator: the stencil at the steps
+        ``H·2^-q``, q = 0..10, with ``H = 0.5·max(|x|, 1)``, all in one call
+        of f, Richardson-extrapolated; the entry with the smallest error that
+        is consistent with every finer step is returned. Where f is
+        non-finite at stencil points, or the best entry needs smaller steps,
+        further rounds move the range down (at most 4 rounds), and a first
+        derivative falls back to a one-sided estimate from the same points.
     args : tuple, optional
         Extra arguments for ``f``.
     vectorized : bool, optional
         Whether f takes a leading batch axis.
+    domain : (float, float), optional
+        Keep every stencil point inside ``[lo, hi]``; near an edge a forward
+        stencil pointing inwards is used.
+    noise : float or "auto", optional
+        Standard deviation of noise in f. ``"auto"`` estimates it first with
+        :func:`estimate_noise` (costs up to 27 more evaluations); the error
+        estimate and the choice of step then account for it.
 
     Returns
     -------
     DerivativeResult
+        ``error`` is an estimated bound on ``|df − f^(n)(x)|``. At a kink
+        (``|x|`` at 0) the result has ``success=False``, ``status=Status.KINK``
+        and a message naming the forward and backward derivatives.
 
     Examples
     --------
     >>> import numpy as np
     >>> from finitediff import derivative
     >>> res = derivative(np.log, 3.0)
-    >>> bool(abs(res.df - 1/3) < res.error < 1e-8)
+    >>> bool(abs(res.df - 1/3) <= res.error < 1e-12)
     True
+    >>> res = derivative(np.log, 1e-6, n=2)  # a singularity 1e-6 away
+    >>> bool(abs(res.df + 1e12) <= res.error < 1e-5 * 1e12)
+    True
+    >>> res = derivative(np.abs, 0.0)  # a kink: both one-sided values are named
+    >>> bool(res.success), "forward derivative 1 and backward derivative -1" in res.message
+    (False, True)
     """
+    check_choice("method", method, METHODS + ("complex",))
+    if method == "complex":
+        return complex_step_derivative(f, x, n=n, step=step, args=args, vectorized=vectorized)
     stencil = make_stencil(method, n, accuracy)
     x = check_finite_array("x", x)
     h = _steps(stencil, x, step)
+    noise = _noise_level(noise)
+    note = ""
+    if domain is not None:
+        chosen, h = domain_steps(stencil, x, h, check_domain(domain, x))
+        if chosen != stencil:
+            note = "a one-sided stencil keeps every point inside `domain`"
+        stencil = chosen
     evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
-    value, error = _fixed_step_estimate(evaluator, x, h[None], stencil)
+    if noise == "auto":
+        noise = np.nan_to_num(sample_noise(evaluator, x)[0], nan=0.0)[None]
+    estimate = _estimate(evaluator, x, h[None], stencil, step is not None, elementwise=True,
+                         noise=noise)
     check_argument(
         evaluator.out_shape == x.shape,
         f"`f` must act elementwise: it returned shape {evaluator.out_shape} for a point of "
         f"shape {x.shape}; use jacobian for functions of a vector",
     )
     scale = h**stencil.n
-    return _result(value[0] / scale, error[0] / scale, h, evaluator.points)
+    return _result(estimate.value[0] / scale, estimate.error[0] / scale,
+                   np.abs(estimate.scale[0] * h), evaluator.points,
+                   "; ".join(filter(None, [note, _notes(estimate, estimate.kink[0],
+                                                        estimate.forward[0] / h,
+                                                        estimate.backward[0] / h)])),
+                   kink=estimate.kink[0])
+
+
+def _noise_level(noise):
+    if noise is None or (isinstance(noise, str) and noise == "auto"):
+        return noise
+    check_argument(
+        isinstance(noise, (int, float, np.floating)) and not isinstance(noise, bool),
+        f"`noise` must be None, 'auto' or a non-negative float, got {noise!r}", error=TypeError,
+    )
+    check_argument(np.isfinite(noise) and noise >= 0,
+                   f"`noise` must be None, 'auto' or a non-negative float, got {noise!r}")
+    return float(noise)
 
 
 def jvp(
@@ -252,14 +293,44 @@ def jvp(
     length = _steps(stencil, np.array(moved.max()), step)
     displacement = representable_step(x, length * v / norm)
     evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
-    value, error = _fixed_step_estimate(evaluator, x, displacement[None], stencil)
+    estimate = _estimate(evaluator, x, displacement[None], stencil, step is not None)
     scale = length / norm
-    return _result(value[0] / scale, error[0] / scale, length, evaluator.points)
+    return _result(estimate.value[0] / scale, estimate.error[0] / scale,
+                   estimate.scale[0] * length, evaluator.points,
+                   _notes(estimate, estimate.kink[0], estimate.forward[0] / scale,
+                          estimate.backward[0] / scale), kink=estimate.kink[0])
 
 
 def _unit_displacements(h: np.ndarray) -> np.ndarray:
     """``h_j·e_j`` for every component j, shape ``(size, *h.shape)``."""
     return (np.eye(h.size) * h.ravel()).reshape((h.size,) + h.shape)
+
+
+def _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized) -> DerivativeResult:
+    """Jacobian on a sparsity pattern: one direction per group of independent columns."""
+    check_argument(x.ndim == 1, f"`x` must be 1-d with `sparsity`, got shape {x.shape}")
+    pattern = check_sparsity(sparsity, None, x.size)
+    groups = group_columns(pattern)
+    h = _steps(stencil, x, step)
+    displacements = np.zeros((int(groups.max()) + 1 if x.size else 0, x.size))
+    displacements[groups, np.arange(x.size)] = h
+    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
+    estimate = _estimate(evaluator, x, displacements, stencil, step is not None)
+    check_argument(
+        evaluator.out_shape == (pattern.shape[0],),
+        f"`f` must return a vector of {pattern.shape[0]} values (the rows of `sparsity`), "
+        f"got shape {evaluator.out_shape}",
+    )
+    df = scatter(pattern, groups, estimate.value, h)
+    error = scatter(pattern, groups, estimate.error, h)
+    used = scatter(pattern, groups, estimate.scale, 1.0 / h)
+    finite = bool(np.all(np.isfinite(df.data)) and np.all(np.isfinite(error.data)))
+    status = Status.SUCCESS if finite else Status.NONFINITE
+    return DerivativeResult(
+        df=df, error=error, step=used, nfev=evaluator.points, success=finite,
+        status=int(status), message=f"sparse Jacobian from {displacements.shape[0]} column "
+        f"group(s) of {x.size} columns" + ("" if finite else "; some entries are not finite"),
+    )
 
 
 def jacobian(
@@ -271,12 +342,21 @@ def jacobian(
     step: float | None = None,
     args: tuple = (),
     vectorized: bool = True,
+    sparsity=None,
 ) -> DerivativeResult:
     """Jacobian of ``f: R^d → R^m`` at ``x``; ``df[i, j] = ∂f_i/∂x_j``.
 
     ``df`` has shape ``(*out_shape, *x.shape)``. With ``vectorized=True``, f
     gets points stacked on a leading axis, ``(N, *x.shape)``, and returns
-    ``(N, *out_shape)``.
+    ``(N, *out_shape)``. With ``step=None`` every entry gets the adaptive
+    estimator (all columns in one batched call); ``step`` in the result is
+    then the step of each entry.
+
+    ``sparsity`` (a boolean ``(m, d)`` array or scipy.sparse matrix) marks
+    the entries that may be non-zero: columns with no row in common share
+    evaluations (Curtis–Powell–Reid grouping) and ``df``, ``error`` and
+    ``step`` are scipy.sparse CSR matrices. A tridiagonal Jacobian costs the
+    evaluations of 3 columns whatever its size.
 
     Examples
     --------
@@ -289,16 +369,23 @@ def jacobian(
     """
     stencil = make_stencil(method, 1, accuracy)
     x = check_finite_array("x", x)
+    if sparsity is not None:
+        return _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized)
     h = _steps(stencil, x, step)
     evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
-    value, error = _fixed_step_estimate(evaluator, x, _unit_displacements(h), stencil)
+    estimate = _estimate(evaluator, x, _unit_displacements(h), stencil, step is not None)
     out_ndim = len(evaluator.out_shape)
     scale = h.reshape((h.size,) + (1,) * out_ndim)
-    # (size, *out) -> (*out, *x.shape)
-    def arrange(a):
-        return np.moveaxis(a / scale, 0, -1).reshape(evaluator.out_shape + x.shape)
 
-    return _result(arrange(value), arrange(error), h, evaluator.points)
+    def arrange(a, divide=True):  # (size, *out) -> (*out, *x.shape)
+        a = a / scale if divide else a
+        return np.moveaxis(a, 0, -1).reshape(evaluator.out_shape + x.shape)
+
+    kink = arrange(estimate.kink, divide=False)
+    return _result(arrange(estimate.value), arrange(estimate.error),
+                   arrange(estimate.scale * np.abs(scale), divide=False), evaluator.points,
+                   _notes(estimate, kink, arrange(estimate.forward), arrange(estimate.backward)),
+                   kink=kink)
 
 
 def gradient(
@@ -366,9 +453,9 @@ def hessian(
     single = _unit_displacements(h)
     pairs = single[rows] + single[cols]
     evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
-    value, error = _fixed_step_estimate(
-        evaluator, x, np.concatenate([single, pairs]), stencil
-    )
+    estimate = _estimate(evaluator, x, np.concatenate([single, pairs]), stencil,
+                         step is not None)
+    value, error = estimate.value, estimate.error
     check_argument(
         evaluator.out_shape == (),
         f"`f` must return a scalar for hessian, got values of shape {evaluator.out_shape}",
@@ -384,4 +471,6 @@ def hessian(
     df[cols, rows] = df[rows, cols]
     err[cols, rows] = err[rows, cols]
     shape = x.shape + x.shape
-    return _result(df.reshape(shape), err.reshape(shape), h, evaluator.points)
+    flags = np.zeros(d * d, dtype=bool)
+    return _result(df.reshape(shape), err.reshape(shape), h, evaluator.points,
+                   _notes(estimate, flags, flags, flags))

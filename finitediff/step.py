@@ -21,9 +21,13 @@ import math
 
 import numpy as np
 
+from .errors import check_argument
 from .stencil import Stencil
 
-__all__ = ["optimal_step", "relative_step", "representable_step"]
+__all__ = [
+    "check_domain", "domain_steps", "estimate_step", "optimal_step", "relative_step",
+    "representable_step",
+]
 
 
 def optimal_step(stencil: Stencil, dtype=np.float64) -> float:
@@ -46,3 +50,103 @@ def relative_step(stencil: Stencil, x: np.ndarray, dtype=np.float64) -> np.ndarr
 def representable_step(x: np.ndarray, step: np.ndarray) -> np.ndarray:
     """The step actually taken: ``(x + h) − x``, exact in floating point."""
     return (x + step) - x
+
+
+def check_domain(domain, x: np.ndarray) -> tuple[float, float]:
+    """``domain=(lo, hi)`` with ``lo < hi`` and every element of ``x`` inside."""
+    try:
+        lo, hi = (float(bound) for bound in domain)
+    except (TypeError, ValueError):
+        raise TypeError(f"`domain` must be a pair (lo, hi) of floats, got {domain!r}") from None
+    check_argument(lo < hi and not math.isnan(lo + hi),
+                   f"`domain` must satisfy lo < hi, got {domain!r}")
+    check_argument(bool(np.all((x >= lo) & (x <= hi))),
+                   f"`x` must lie inside `domain` {domain!r}")
+    return lo, hi
+
+
+def _reach_cap(stencil: Stencil, x, lo, hi, sign):
+    """Largest step keeping ``x + o·sign·h`` in ``[lo, hi]`` for every offset."""
+    shrink = 1.0 - 8 * float(np.finfo(np.float64).eps)
+    offsets = np.asarray(stencil.support + (0,), dtype=float) * sign[..., None]
+    right = np.max(offsets, axis=-1)
+    left = -np.min(offsets, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap_right = np.where(right > 0, (hi - x) / right, np.inf)
+        cap_left = np.where(left > 0, (x - lo) / left, np.inf)
+    return np.minimum(cap_right, cap_left) * shrink
+
+
+def domain_steps(stencil: Stencil, x: np.ndarray, step: np.ndarray, domain):
+    """Stencil and signed steps that keep every stencil point inside ``domain``.
+
+    The given stencil is kept while its largest step can stay within a factor
+    2^-6 of the requested one; otherwise a forward stencil of the same order
+    and accuracy points into the roomier side (negative steps go backwards).
+    """
+    lo, hi = domain
+    ones = np.ones(x.shape)
+    cap = _reach_cap(stencil, x, lo, hi, ones)
+    if np.all(cap >= step * 2.0**-6):
+        return stencil, representable_step(x, np.minimum(step, cap))
+    accuracy = stencil.accuracy if math.isfinite(stencil.accuracy) else 1
+    one_sided = Stencil.forward(stencil.n, max(int(accuracy), 1))
+    sign = np.where(hi - x >= x - lo, 1.0, -1.0)
+    cap = _reach_cap(one_sided, x, lo, hi, sign)
+    check_argument(bool(np.all(cap > 0)), f"`domain` {domain!r} leaves no room to step from x")
+    return one_sided, representable_step(x, sign * np.minimum(step, cap))
+
+
+def estimate_step(stencil: Stencil, f, x: float, *, args: tuple = ()) -> tuple[float, float]:
+    """Step balancing round-off and truncation for ``stencil`` on ``f`` at ``x``.
+
+    The derivative ``f^(n+p)(x)`` that sets the truncation error is estimated
+    with the adaptive estimator, ``|f(x)|`` sets the round-off; minimising
+
+        E(h) = ε·|f|·Σ|w_j| / h^n  +  |C|·|f^(n+p)|·h^p
+
+    gives ``h* = (n·ε·|f|·Σ|w_j| / (p·|C|·|f^(n+p)|))^(1/(n+p))`` and the
+    bound ``E(h*)``.
+
+    Returns
+    -------
+    step : float
+        The balancing step (absolute).
+    error_bound : float
+        ``E(step)``, the predicted error of the stencil at that step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from finitediff import Stencil, estimate_step
+    >>> stencil = Stencil.central(1)
+    >>> step, bound = estimate_step(stencil, np.exp, 1.0)
+    >>> estimate = (np.exp(1.0 + step) - np.exp(1.0 - step)) / (2 * step)
+    >>> bool(abs(estimate - np.e) <= bound < 1e-9)
+    True
+    """
+    from .calculus import derivative  # the estimator builds on this module
+
+    check_argument(isinstance(stencil, Stencil), f"`stencil` must be a Stencil, got {stencil!r}",
+                   error=TypeError)
+    check_argument(np.ndim(x) == 0 and math.isfinite(float(x)),
+                   f"`x` must be a finite float, got {x!r}")
+    x = float(x)
+    epsilon = float(np.finfo(np.float64).eps)
+    n, p = stencil.n, stencil.accuracy
+    weight_sum = float(sum(abs(w) for w in stencil.exact_weights))
+    coefficient = abs(float(stencil.error_coefficient))
+    value = abs(float(f(np.asarray(x), *args)))
+    noise = epsilon * max(value, np.finfo(np.float64).tiny)
+    if math.isinf(p):
+        return 1.0, noise * weight_sum
+    higher = abs(float(derivative(f, x, n=n + int(p), args=args, vectorized=True).df))
+    if not math.isfinite(higher) or higher == 0.0:
+        step = optimal_step(stencil) * max(abs(x), 1.0)
+    else:
+        step = (max(n, 1) * noise * weight_sum / (p * coefficient * higher)) ** (1.0 / (n + p))
+    step = float(representable_step(np.asarray(x), np.asarray(step)))
+    bound = noise * weight_sum / step**n + coefficient * higher * step**p
+    # The sum bounds the round-off of every term; double it for the unknown
+    # higher-order terms and the error of the estimated derivative.
+    return step, 2.0 * bound

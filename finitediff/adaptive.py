@@ -1,0 +1,190 @@
+"""The adaptive estimator: a geometric sequence of steps, Richardson, the best entry.
+
+For every direction ``D_r`` the stencil is applied at the scales
+``s_q = 2^-q`` (q = 0..Q-1) on ``φ_r(t) = f(x + t·D_r)``; with ratio 2 and
+integer offsets the scales share points, and every point goes to f in one
+call. The Richardson table of these estimates gives, per output element, the
+entry with the smallest error estimate.
+
+A second round runs where the first could not deliver: where f was
+non-finite at stencil points (a domain edge, a singularity) the range of
+scales moves below the failing ones, and where the best entry sat at the
+small end of the range with a poor error the range moves down too. For a
+first derivative the centre is also evaluated, so forward and backward
+estimates come from the same points: they stand in where the central
+stencil meets non-finite values on one side, and their disagreement flags a
+kink.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .directional import apply_stencil, directional_values
+from .extrapolate import richardson
+from .stencil import Stencil
+
+__all__ = ["AdaptiveEstimate", "adaptive_estimate", "NUM_SCALES", "TOP_STEP"]
+
+#: Number of step scales per round (ratio 2 between them).
+NUM_SCALES = 11
+#: The largest step, relative to ``max(|x|, 1)``.
+TOP_STEP = 0.5
+#: Rounds at most: the first, then ranges moved to smaller steps.
+MAX_ROUNDS = 4
+#: Relative error above which another round is tried.
+RETRY_ERROR = 1e-10
+#: One-sided estimates that differ by more than this many times their
+#: combined error (and by this relative amount) indicate a kink.
+KINK_FACTOR = 10.0
+KINK_RELATIVE = 1e-6
+
+
+@dataclass
+class AdaptiveEstimate:
+    """Per output element ``(R, *out)``: value, error, scale of the chosen entry, notes."""
+
+    value: np.ndarray
+    error: np.ndarray
+    scale: np.ndarray
+    one_sided: np.ndarray
+    shrunk: np.ndarray
+    kink: np.ndarray
+    forward: np.ndarray
+    backward: np.ndarray
+
+
+def _symmetric(stencil: Stencil) -> bool:
+    offsets = set(stencil.offsets)
+    return offsets == {-o for o in offsets}
+
+
+def _best(stencil: Stencil, gathered, positions, scales, noise):
+    """Best Richardson entry ``(value, error, q)`` of ``stencil`` on gathered values."""
+    support = [stencil.offsets.index(o) for o in stencil.support]
+    part = gathered[:, [positions[stencil.offsets[i]] for i in support]]
+    table, roundoff = apply_stencil(part, stencil.support_weights, scales, stencil.n, noise)
+    step = 2 if _symmetric(stencil) else 1
+    columns = 1 + max(1, 12 // step)
+    extrapolated = richardson(table, order=int(stencil.accuracy), step=step,
+                              columns=columns, roundoff=roundoff)
+    value, error, q = extrapolated.best()
+    return value, error, scales[q]
+
+
+def _round(evaluator, x, displacements, stencil, scales, noise):
+    """One batched round: central (or given) stencil plus, for n = 1, both one-sided."""
+    offsets = sorted(set(stencil.support) | ({0} if stencil.n == 1 else set()))
+    gathered = directional_values(evaluator, x, displacements, offsets, scales)
+    positions = {o: i for i, o in enumerate(offsets)}
+    finite = np.isfinite(gathered)
+    main = _best(stencil, gathered, positions, scales, noise)
+    sides = None
+    if stencil.n == 1 and min(offsets) < 0 < max(offsets):
+        sides = (_best(Stencil([0, 1], 1), gathered, positions, scales, noise),
+                 _best(Stencil([-1, 0], 1), gathered, positions, scales, noise))
+    bad = ~finite.all(axis=1)  # (Q, R, *out): a stencil point was non-finite
+    failing = np.where(bad.any(axis=0), np.max(np.where(bad, np.arange(len(scales)).reshape(
+        (-1,) + (1,) * (bad.ndim - 1)), -1), axis=0), -1)
+    return main, sides, failing
+
+
+def _combine(main, sides, failing):
+    """Central where it is trusted; a one-sided estimate where the central one failed."""
+    value, error, scale = (np.array(a, copy=True) for a in main)
+    one_sided = np.zeros(value.shape, dtype=bool)
+    if sides is not None:
+        for side_value, side_error, side_scale in sides:
+            better = (failing >= 0) & (side_error < error)
+            value = np.where(better, side_value, value)
+            error = np.where(better, side_error, error)
+            scale = np.where(better, side_scale, scale)
+            one_sided |= better
+    return value, error, scale, one_sided
+
+
+def _kink(sides, value):
+    if sides is None:
+        return np.zeros(np.shape(value), dtype=bool)
+    (forward, forward_error, _), (backward, backward_error, _) = sides
+    gap = np.abs(forward - backward)
+    with np.errstate(invalid="ignore"):
+        return (np.isfinite(gap) & (gap > KINK_FACTOR * (forward_error + backward_error))
+                & (gap > KINK_RELATIVE * np.maximum(np.abs(forward), np.abs(backward))))
+
+
+def _retry_factor(error, value, failing, scale, scales, elementwise):
+    """Per output element, how much to shrink the step for a second round (1 = none).
+
+    Without ``elementwise`` the factor is shared by all outputs of a direction,
+    so it has shape ``(R, 1, …)``.
+    """
+    count = len(scales)
+    with np.errstate(invalid="ignore"):
+        poor = ~(error <= RETRY_ERROR * np.abs(value))
+    at_edge = scale <= scales[max(count - 3, 0)]
+    shrink = np.where(poor & at_edge, scales[max(count - 4, 0)], 1.0)
+    below_failure = 0.5 ** (failing + 1.0)
+    shrink = np.where(poor & (failing >= 0), np.minimum(shrink, below_failure), shrink)
+    if elementwise or shrink.ndim == 1:
+        return shrink
+    return shrink.min(axis=tuple(range(1, shrink.ndim)), keepdims=True)
+
+
+def _rescaled(outcome, power):
+    """A round's results along ``c·D`` expressed along ``D``: divide by ``c^n``."""
+    main, sides, failing = outcome
+    value, error, scale = main
+    sides = None if sides is None else tuple((v / power, e / power, s) for v, e, s in sides)
+    return (value / power, error / power, scale), sides, failing
+
+
+def _prefer_finer(old_value, old_error, new_value, new_error):
+    """Take the finer round where it is tighter or where the two disagree."""
+    with np.errstate(invalid="ignore"):
+        disagree = np.abs(new_value - old_value) > old_error + new_error
+    return np.isfinite(new_error) & ((new_error < old_error) | disagree)
+
+
+def adaptive_estimate(
+    evaluator, x, displacements, stencil: Stencil, *, elementwise: bool = False, noise=None,
+) -> AdaptiveEstimate:
+    """``φ_r^(n)(0)`` with an error bound, per output element, in up to ``MAX_ROUNDS`` rounds.
+
+    ``elementwise`` says that output element ``i`` depends only on input
+    element ``i`` (``derivative``), so each element may get its own retry step.
+    """
+    scales = 2.0 ** -np.arange(NUM_SCALES)
+    main, sides, failing = _round(evaluator, x, displacements, stencil, scales, noise)
+    value, error, scale, one_sided = _combine(main, sides, failing)
+    kink = _kink(sides, value)
+    shrunk = np.zeros(value.shape, dtype=bool)
+    total = np.ones(1)
+    latest_scale = scale
+    for _ in range(MAX_ROUNDS - 1):
+        factor = _retry_factor(error, value, failing, latest_scale, scales, elementwise)
+        if not np.any(factor < 1):
+            break
+        total = total * factor
+        along = total.reshape(displacements.shape if elementwise else
+                              (-1,) + (1,) * (displacements.ndim - 1))
+        outcome = _round(evaluator, x, displacements * along, stencil, scales, noise)
+        # φ along the shrunk displacement is φ(c·t): its n-th derivative is c^n φ^(n).
+        main2, sides2, failing = _rescaled(outcome, total**stencil.n)
+        value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing)
+        latest_scale = scale2
+        better = _prefer_finer(value, error, value2, error2)
+        value = np.where(better, value2, value)
+        error = np.where(better, error2, error)
+        scale = np.where(better, scale2 * total, scale)
+        one_sided = np.where(better, one_sided2, one_sided)
+        shrunk |= better
+        if sides is not None:
+            kink = np.where(better, _kink(sides2, value2), kink)
+            sides = [tuple(np.where(better, new, old) for new, old in zip(pair2, pair1))
+                     for pair2, pair1 in zip(sides2, sides)]
+    forward = sides[0][0] if sides is not None else np.full(value.shape, np.nan)
+    backward = sides[1][0] if sides is not None else np.full(value.shape, np.nan)
+    return AdaptiveEstimate(value, error, scale, one_sided, shrunk, kink, forward, backward)

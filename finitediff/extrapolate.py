@@ -1,0 +1,183 @@
+"""Richardson extrapolation of a sequence of estimates with error estimates.
+
+Estimates ``T_q = T(h_q)`` taken at steps ``h_q = h_0 / ratio^q`` of a method
+whose error expands as ``c_0 h^p + c_1 h^(p + d) + c_2 h^(p + 2d) + …`` are
+combined column by column,
+
+    R[q, k] = R[q, k-1] + (R[q, k-1] − R[q-1, k-1]) / (ratio^(p + (k-1)·d) − 1),
+
+each column removing one more term. The difference between neighbouring
+entries estimates the error of the less accurate one and so bounds the error
+of the more accurate one while the expansion holds; the round-off carried into
+``R[q, k]`` grows by the sum of the absolute combination coefficients.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import check_argument, check_positive_int
+
+__all__ = ["RichardsonTable", "richardson"]
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class RichardsonTable:
+    """Extrapolation table ``values[q, k]`` with ``errors[q, k]`` (inf where undefined).
+
+    Attributes
+    ----------
+    values : ndarray, shape ``(Q, K, *S)``
+        ``values[q, 0]`` are the inputs; column ``k`` is extrapolated ``k`` times.
+    errors : ndarray, shape ``(Q, K, *S)``
+        Estimated bound on ``|values[q, k] − limit|``; ``inf`` where the entry
+        is undefined (``k > q``) or has too few neighbours to be checked.
+    roundoff : ndarray, shape ``(Q, K, *S)``
+        Round-off carried into each entry.
+    """
+
+    values: np.ndarray
+    errors: np.ndarray
+    roundoff: np.ndarray
+
+    def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per element, the tightest entry consistent with every finer one.
+
+        Entry ``(q, k)`` stands for the interval ``value ± error``. It is a
+        candidate only if its interval meets the interval of every entry at a
+        finer step (``q' > q``): at smaller steps f is closer to its Taylor
+        expansion, so a coarse entry that disagrees with them is an accident
+        (a pole inside the stencil, a periodic f sampled at its period).
+        Among the candidates the smallest error wins. Returns
+        ``(value, error, q)``.
+        """
+        consistent = _consistent(self.values, self.errors)
+        errors = np.where(consistent & ~np.isnan(self.errors), self.errors, np.inf)
+        flat_errors = errors.reshape((-1,) + errors.shape[2:])
+        flat_values = self.values.reshape(flat_errors.shape)
+        index = np.argmin(flat_errors, axis=0)
+        value = np.take_along_axis(flat_values, index[None], axis=0)[0]
+        error = np.take_along_axis(flat_errors, index[None], axis=0)[0]
+        return value, error, index // self.values.shape[1]
+
+
+def _consistent(values: np.ndarray, errors: np.ndarray) -> np.ndarray:
+    """Whether each entry's interval meets the intervals of all entries at finer steps."""
+    with np.errstate(invalid="ignore"):
+        trusted = np.isfinite(errors) & np.isfinite(values)
+        lower = np.where(trusted, values - errors, -np.inf).max(axis=1)  # (Q, *S)
+        upper = np.where(trusted, values + errors, np.inf).min(axis=1)
+        consistent = np.ones(values.shape, dtype=bool)
+        highest_lower = np.full(lower.shape[1:], -np.inf)
+        lowest_upper = np.full(upper.shape[1:], np.inf)
+        for q in range(values.shape[0] - 1, -1, -1):
+            consistent[q] = ((values[q] + errors[q] >= highest_lower)
+                             & (values[q] - errors[q] <= lowest_upper))
+            highest_lower = np.maximum(highest_lower, lower[q])
+            lowest_upper = np.minimum(lowest_upper, upper[q])
+    return consistent
+
+
+def _check(ratio: float, order: int, step: int, columns: int | None, count: int) -> int:
+    check_argument(math.isfinite(ratio) and ratio > 1, f"`ratio` must be > 1, got {ratio!r}")
+    check_positive_int("order", order)
+    check_positive_int("step", step)
+    check_argument(count >= 1, "`estimates` must hold at least one estimate")
+    if columns is None:
+        return count
+    return min(check_positive_int("columns", columns), count)
+
+
+def richardson(
+    estimates,
+    *,
+    ratio: float = 2.0,
+    order: int = 2,
+    step: int = 2,
+    columns: int | None = None,
+    roundoff=None,
+    safety: float = 2.0,
+) -> RichardsonTable:
+    """Richardson-extrapolate estimates taken at steps shrinking by ``ratio``.
+
+    Parameters
+    ----------
+    estimates : array_like, shape ``(Q, *S)``
+        ``T(h_0 / ratio^q)``, largest step first; non-finite entries are
+        skipped (every entry built on them gets an infinite error).
+    ratio : float, optional
+        Ratio of consecutive steps (default 2).
+    order : int, optional
+        Leading order ``p`` of the error (2 for a central stencil).
+    step : int, optional
+        Gap ``d`` between the orders of the error expansion (2 for symmetric
+        stencils, 1 otherwise).
+    columns : int, optional
+        Number of columns ``K`` (default: as many as estimates).
+    roundoff : array_like, shape ``(Q, *S)``, optional
+        Round-off of each estimate; propagated through the table.
+    safety : float, optional
+        Factor on the difference-based truncation estimate.
+
+    Returns
+    -------
+    RichardsonTable
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from finitediff import richardson
+    >>> steps = 0.1 / 2.0 ** np.arange(5)
+    >>> central = (np.exp(steps) - np.exp(-steps)) / (2 * steps)
+    >>> roundoff = np.finfo(float).eps * np.exp(steps) / steps  # ε·Σ|w f| / h
+    >>> value, error, _ = richardson(central, order=2, step=2, roundoff=roundoff).best()
+    >>> bool(abs(value - 1.0) <= error < 1e-11)
+    True
+    """
+    table = np.asarray(estimates, dtype=np.result_type(np.asarray(estimates), np.float64))
+    columns = _check(ratio, order, step, columns, table.shape[0] if table.ndim else 0)
+    noise = np.zeros(table.shape) if roundoff is None else np.abs(np.asarray(roundoff, float))
+    count = table.shape[0]
+    shape = (count, columns) + table.shape[1:]
+    values = np.full(shape, np.nan, dtype=table.dtype)
+    rounding = np.full(shape, np.inf)
+    values[:, 0], rounding[:, 0] = table, noise
+    for k in range(1, columns):
+        factor = ratio ** (order + (k - 1) * step) - 1.0
+        fine, coarse = values[k:, k - 1], values[k - 1:-1, k - 1]
+        values[k:, k] = fine + (fine - coarse) / factor
+        rounding[k:, k] = (rounding[k:, k - 1] * (factor + 1.0)
+                           + rounding[k - 1:-1, k - 1]) / factor
+    return RichardsonTable(values, _errors(values, rounding, safety), rounding)
+
+
+def _errors(values: np.ndarray, rounding: np.ndarray, safety: float) -> np.ndarray:
+    """Error bound of every entry: safety × the largest difference to its neighbours.
+
+    Entry ``(q, k)`` is compared with ``(q, k-1)`` (one extrapolation less),
+    ``(q-1, k)`` and ``(q+1, k)`` (same column, the coarser and the finer step)
+    and ``(q-1, k-1)``; an entry with fewer than two such neighbours is not
+    trusted (infinite error). The finer neighbour catches sequences that only
+    look converged at coarse steps (a periodic f sampled at its period).
+    """
+    count, columns = values.shape[:2]
+    errors = np.full(values.shape, np.inf)
+    with np.errstate(invalid="ignore"):
+        for q in range(1, count):
+            for k in range(min(q, columns - 1) + 1):
+                neighbours = [values[q - 1, k]] if q - 1 >= k else []
+                if q + 1 < count:
+                    neighbours.append(values[q + 1, k])
+                if k >= 1:
+                    neighbours += [values[q, k - 1], values[q - 1, k - 1]]
+                if len(neighbours) < 2 + (q + 1 < count) and k >= 1:
+                    continue
+                spread = np.max([np.abs(values[q, k] - other) for other in neighbours], axis=0)
+                error = safety * spread + 4.0 * rounding[q, k] + 2 * _EPS * np.abs(values[q, k])
+                errors[q, k] = np.where(np.isfinite(error), error, np.inf)
+    return errors

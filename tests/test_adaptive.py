@@ -1,0 +1,130 @@
+"""The adaptive default: accuracy, honest errors, cost, and an explicit step."""
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from scipy.optimize import rosen, rosen_der, rosen_hess
+
+from finitediff import Stencil, derivative, estimate_step, gradient, hessian, jacobian, jvp
+
+
+def mp_derivative(f_mp, x, n):
+    with mp.workdps(50):
+        return float(mp.diff(f_mp, mp.mpf(x), n))
+
+
+CASES = [
+    (np.exp, mp.exp, 0.7),
+    (np.log, mp.log, 0.05),
+    (np.sqrt, mp.sqrt, 0.01),
+    (lambda x: np.sin(50 * x), lambda x: mp.sin(50 * x), 0.3),
+    (np.arctan, mp.atan, -2.0),
+    (lambda x: 1 / (1 + x * x), lambda x: 1 / (1 + x * x), 0.6),
+]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize(("f", "f_mp", "x"), CASES)
+def test_error_bounds_the_true_error(f, f_mp, x, n):
+    res = derivative(f, x, n=n)
+    exact = mp_derivative(f_mp, x, n)
+    assert abs(res.df - exact) <= res.error
+    assert res.error <= 1e-5 * abs(exact)
+    assert res.success
+
+
+@pytest.mark.parametrize(("f", "f_mp", "x"), CASES)
+def test_first_derivatives_reach_near_machine_precision(f, f_mp, x):
+    res = derivative(f, x)
+    assert abs(res.df - mp_derivative(f_mp, x, 1)) <= 1e-11 * abs(res.df)
+
+
+def test_periodic_function_at_large_argument_is_not_aliased():
+    # Steps relative to |x| = 100 span several periods of sin; coarse entries
+    # that agree by accident must not be chosen.
+    res = derivative(np.sin, 100.0, n=3)
+    assert abs(res.df + math.cos(100.0)) <= res.error < 1e-6
+
+
+def test_pole_inside_the_largest_stencils_is_handled():
+    res = derivative(lambda x: 1 / x, 0.01, n=3)
+    assert abs(res.df - (-6 / 0.01**4)) <= res.error
+    assert res.error < 1e-6 * 6 / 0.01**4
+
+
+def test_first_derivative_costs_at_most_25_evaluations():
+    assert derivative(np.exp, 1.0).nfev <= 25
+
+
+def test_array_input_matches_scalar_calls():
+    x = np.array([0.3, 1.5, 4.0])
+    together = derivative(np.log, x, n=2)
+    for i, xi in enumerate(x):
+        alone = derivative(np.log, xi, n=2)
+        assert together.df[i] == pytest.approx(alone.df, rel=1e-9)
+    assert np.all(np.abs(together.df + 1 / x**2) <= together.error)
+
+
+def test_explicit_step_is_used_as_given():
+    res = derivative(np.exp, 1.0, step=1e-3)
+    assert res.step == 1e-3
+    central = (math.exp(1.001) - math.exp(0.999)) / 2e-3
+    assert res.df == pytest.approx(central, rel=1e-12)
+    assert res.nfev == 4  # steps h and 2h, two points each
+
+
+def test_gradient_and_hessian_of_rosenbrock_within_their_errors():
+    x = np.array([0.3, 1.2, -0.7])
+    grad = gradient(lambda p: rosen(p.T), x)
+    assert np.all(np.abs(grad.df - rosen_der(x)) <= grad.error)
+    hess = hessian(lambda p: rosen(p.T), x)
+    assert np.all(np.abs(hess.df - rosen_hess(x)) <= hess.error)
+    assert np.all(hess.error < 1e-7)
+
+
+def test_jacobian_entries_within_their_errors():
+    def f(p):
+        return np.stack([np.exp(p[..., 0]) * p[..., 1], np.log(p[..., 1] + p[..., 0] ** 2)], -1)
+
+    x = np.array([0.4, 2.0])
+    exact = np.array([[np.exp(0.4) * 2.0, np.exp(0.4)],
+                      [0.8 / (2.0 + 0.16), 1 / (2.0 + 0.16)]])
+    res = jacobian(f, x)
+    assert np.all(np.abs(res.df - exact) <= res.error)
+
+
+def test_jvp_within_its_error():
+    x = np.array([1.0, 2.0])
+    res = jvp(lambda p: np.sin(p[..., 0] * p[..., 1]), x, [1.0, -1.0])
+    exact = math.cos(2.0) * (2.0 - 1.0)
+    assert abs(res.df - exact) <= res.error < 1e-10
+
+
+def test_estimate_step_balances_roundoff_and_truncation():
+    stencil = Stencil.central(2)
+    step, bound = estimate_step(stencil, np.exp, 1.0)
+    estimate = (math.exp(1 + step) - 2 * math.e + math.exp(1 - step)) / step**2
+    assert abs(estimate - math.e) <= bound
+    # The balance for a second difference sits near ε^(1/4).
+    assert 1e-5 < step < 1e-3
+    # Ten times smaller or larger is worse on the predicted bound.
+    assert bound < 1e-6
+
+
+def test_estimate_step_validates_its_arguments():
+    with pytest.raises(TypeError, match="`stencil` must be a Stencil"):
+        estimate_step("central", np.exp, 1.0)
+    with pytest.raises(ValueError, match="`x` must be a finite float"):
+        estimate_step(Stencil.central(1), np.exp, [1.0, 2.0])
+
+
+def test_noise_argument_is_validated():
+    with pytest.raises(ValueError, match="`noise` must be None, 'auto' or a non-negative"):
+        derivative(np.exp, 1.0, noise=-1.0)
+
+
+def test_order_zero_returns_the_value():
+    res = derivative(np.exp, 1.0, n=0)
+    assert res.df == math.exp(1.0) and res.error <= 1e-15
