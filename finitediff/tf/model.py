@@ -47,6 +47,8 @@ class ModelFunction:
     ----------
     trace_count : int
         How many times the graph was traced (once per distinct input shape).
+    calls : int
+        How many times the model was called (one per batch of points).
     dtype : numpy.dtype
         The precision the model computes in (known after the first call).
     """
@@ -61,9 +63,12 @@ class ModelFunction:
         self.input_shape = _input_shape(model)
         self.scalar = self.input_shape is not None and int(np.prod(self.input_shape)) == 1
         self.trace_count = 0
+        self.calls = 0
         self.dtype = np.dtype(np.float64)
         self._checked = False
         self._graph = tf.function(self._traced)
+        if self.input_shape is not None:
+            self.check(self.input_shape)
 
     @property
     def model(self):
@@ -73,7 +78,10 @@ class ModelFunction:
         self.trace_count += 1  # Python side effect: runs only while tracing
         return self.model(points)
 
-    def _check(self, point_shape: tuple) -> None:
+    def check(self, point_shape: tuple) -> None:
+        """Run the precision guard once (probing with points of ``point_shape``)."""
+        if self._checked:
+            return
         shape = self.input_shape if self.input_shape is not None else point_shape
         self.dtype = check_precision(self.model, shape, allow_float32=self.allow_float32,
                                      what=f"black box {getattr(self.model, 'name', '')!r}")
@@ -95,8 +103,8 @@ class ModelFunction:
             )
             batch = points.reshape((count,) + tuple(shape))
             back = (count,)
-        if not self._checked:
-            self._check(tuple(batch.shape[1:]))
+        self.check(tuple(batch.shape[1:]))
+        self.calls += 1
         values = self._graph(tf.constant(batch, tf.float64))
         if isinstance(values, (list, tuple)):
             check_argument(len(values) == 1, "the model must have a single output")
@@ -159,6 +167,7 @@ class _OnePoint:
     def __init__(self, function: ModelFunction, point_shape: tuple):
         self.function = function
         self.point_shape = point_shape
+        function.check(point_shape)  # so that dtype is known before the first call
 
     @property
     def dtype(self):

@@ -113,6 +113,8 @@ def check_precision(model, point_shape: tuple | None = None, *, allow_float32: b
     if not findings:
         return np.dtype(np.float64)
     reasons = "; ".join(findings)
+    fix = _FIX if isinstance(model, keras.Model) else (
+        "compute in tf.float64 throughout (no casts to float32 and float64 constants)")
     if allow_float32:
         warnings.warn(f"the {what} computes below float64 ({reasons}); derivatives are "
                       "estimated with float32 steps and are accurate to a few digits only",
@@ -120,7 +122,7 @@ def check_precision(model, point_shape: tuple | None = None, *, allow_float32: b
         return np.dtype(np.float32)
     raise PrecisionError(
         f"the {what} computes below float64: {reasons}. Finite differences lose most digits "
-        f"in float32; {_FIX}. Pass allow_float32=True to accept a float32 model."
+        f"in float32; {fix}. Pass allow_float32=True to accept a float32 model."
     )
 
 
