@@ -81,7 +81,7 @@ def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64) -> fl
     --------
     >>> from finitediff.tf.network import difference_step
     >>> round(difference_step((0, 1, 2, 3, 4)), 4)
-    0.0035
+    0.0059
     """
     stencils = network_stencils(orders, accuracy)
     if len(stencils) == 1:
