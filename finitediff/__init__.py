@@ -52,5 +52,4 @@ __all__ = [
     "jacobian",
     "jvp",
     "optimal_step",
-    *_TF_NAMES,
-]
+]  # the TF names are left out so that `from finitediff import *` stays light

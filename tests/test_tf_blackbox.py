@@ -110,6 +110,13 @@ def test_jacobian_of_a_two_output_model_is_analytic(two_outputs):
     np.testing.assert_allclose(result.df, [[2.0, 1.0], [np.cos(1.0), 0.0]], atol=1e-9)
 
 
+def test_jacobian_of_a_scalar_input_model_with_two_outputs():
+    x = keras.Input((1,), dtype="float64")
+    model = keras.Model(x, keras.ops.concatenate([keras.ops.sin(x), x**2], axis=-1))
+    result = jacobian(model, 0.5)
+    np.testing.assert_allclose(result.df, [np.cos(0.5), 1.0], rtol=1e-9)
+
+
 def test_tf_function_is_a_black_box():
     function = tf.function(lambda z: tf.sin(z) * z)
     result = derivative(function, [0.5, 1.0])

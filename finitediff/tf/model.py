@@ -110,8 +110,6 @@ class ModelFunction:
             check_argument(len(values) == 1, "the model must have a single output")
             values = values[0]
         values = np.asarray(values, dtype=np.float64)
-        if self.scalar:
-            return values.reshape(back)
         out = values.shape[1:]
         if out == (1,):
             out = ()  # one output unit: a scalar function
