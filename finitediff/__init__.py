@@ -39,6 +39,7 @@ def __getattr__(name: str):
 def __dir__():
     return sorted(set(globals()) | set(_TF_NAMES))
 
+
 __all__ = [
     "DerivativeResult",
     "FiniteDiffError",
