@@ -16,10 +16,29 @@ import numpy as np
 
 from .errors import check_argument
 
-__all__ = ["Evaluator", "MAX_ELEMENTS_PER_CALL"]
+__all__ = ["Evaluator", "MAX_ELEMENTS_PER_CALL", "adapt"]
 
 #: Upper bound on the input elements sent to f in one vectorized call.
 MAX_ELEMENTS_PER_CALL = 2**22
+
+
+def _is_tensorflow_object(f: Any) -> bool:
+    """A Keras model, TF function or finitediff model adapter, told by its classes' modules.
+
+    Reads module names only, so plain numpy callables never import TensorFlow.
+    """
+    roots = {cls.__module__.split(".")[0] for cls in type(f).__mro__}
+    return bool(roots & {"keras", "tensorflow", "tf_keras"}) or type(f).__module__.startswith(
+        "finitediff.tf.")
+
+
+def adapt(f: Callable, point_shape: tuple) -> Callable:
+    """``f`` itself, or for a Keras model or TF function, a batched float64 adapter."""
+    if not _is_tensorflow_object(f):
+        return f
+    from .tf.model import bind  # imports TensorFlow, only for TF objects
+
+    return bind(f, point_shape)
 
 
 def _as_numeric(value: Any, what: str) -> np.ndarray:
@@ -56,13 +75,18 @@ class Evaluator:
             isinstance(args, tuple), f"`args` must be a tuple, got {type(args).__name__}",
             error=TypeError,
         )
-        self.f = f
+        self.f = adapt(f, tuple(point_shape))
         self.args = args
         self.vectorized = bool(vectorized)
         self.point_shape = tuple(point_shape)
         self.out_shape: tuple | None = None
         self.calls = 0
         self.points = 0
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The precision f computes in (float32 for a model accepted with allow_float32)."""
+        return np.dtype(getattr(self.f, "dtype", np.float64))
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         count = points.shape[0]

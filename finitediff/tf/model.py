@@ -1,0 +1,185 @@
+"""Keras models and TF functions as black boxes for the numpy estimators.
+
+:class:`ModelFunction` turns a model into the vectorized callable the
+estimators expect: stacked points ``(N, *x.shape)`` in, ``(N, *out)`` out, in
+one call of the model through a ``tf.function`` traced once per input shape.
+A model with one input feature, ``(batch, 1)``, acts elementwise (a scalar
+function of each element of ``x``); a model with one output unit returns a
+scalar per point. The precision guard runs once, on the first call.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..errors import check_argument
+from .precision import check_precision
+
+__all__ = ["ModelFunction", "bind", "black_box", "cached_black_box"]
+
+
+def _input_shape(model) -> tuple | None:
+    """Shape of one input of a Keras model (no batch axis), None if unknown."""
+    if isinstance(model, keras.Model) and model.inputs:
+        shape = tuple(model.inputs[0].shape[1:])
+        if all(isinstance(s, int) for s in shape):
+            return shape
+    return None
+
+
+class ModelFunction:
+    """A Keras model or TF callable as a vectorized numpy function.
+
+    Parameters
+    ----------
+    model : keras.Model or callable
+        Maps a float64 tensor ``(batch, *I)`` to ``(batch, *O)``.
+    allow_float32 : bool
+        Accept a model computing below float64 (warn instead of raising
+        :class:`~finitediff.PrecisionError`); ``dtype`` then says float32 so
+        that steps and error estimates use float32's epsilon.
+
+    Attributes
+    ----------
+    trace_count : int
+        How many times the graph was traced (once per distinct input shape).
+    calls : int
+        How many times the model was called (one per batch of points).
+    dtype : numpy.dtype
+        The precision the model computes in (known after the first call).
+    """
+
+    def __init__(self, model, *, allow_float32: bool = False, weak: bool = False):
+        check_argument(callable(model), f"`model` must be callable, got {model!r}",
+                       error=TypeError)
+        # The implicit adapters of bind() are cached per model and must not keep
+        # it alive; an explicit black_box() owns its model.
+        self._model = weakref.ref(model) if weak else (lambda: model)
+        self.allow_float32 = bool(allow_float32)
+        self.input_shape = _input_shape(model)
+        self.scalar = self.input_shape is not None and int(np.prod(self.input_shape)) == 1
+        self.trace_count = 0
+        self.calls = 0
+        self.dtype = np.dtype(np.float64)
+        self._checked = False
+        self._graph = tf.function(self._traced)
+        if self.input_shape is not None:
+            self.check(self.input_shape)
+
+    @property
+    def model(self):
+        return self._model()
+
+    def _traced(self, points):
+        self.trace_count += 1  # Python side effect: runs only while tracing
+        return self.model(points)
+
+    def check(self, point_shape: tuple) -> None:
+        """Run the precision guard once (probing with points of ``point_shape``)."""
+        if self._checked:
+            return
+        shape = self.input_shape if self.input_shape is not None else point_shape
+        self.dtype = check_precision(self.model, shape, allow_float32=self.allow_float32,
+                                     what=f"black box {getattr(self.model, 'name', '')!r}")
+        self._checked = True
+
+    def __call__(self, points) -> np.ndarray:
+        """``(N, *S)`` points in, ``(N, *out)`` values out, one model call."""
+        points = np.asarray(points, dtype=np.float64)
+        if self.scalar:
+            # Elementwise: every element of every point is one sample.
+            batch = points.reshape(-1, *self.input_shape)
+            back = points.shape
+        else:
+            count = points.shape[0]
+            shape = self.input_shape if self.input_shape is not None else points.shape[1:]
+            check_argument(
+                int(np.prod(points.shape[1:])) == int(np.prod(shape)),
+                f"points of shape {points.shape[1:]} do not fit the model's input shape {shape}",
+            )
+            batch = points.reshape((count,) + tuple(shape))
+            back = (count,)
+        self.check(tuple(batch.shape[1:]))
+        self.calls += 1
+        values = self._graph(tf.constant(batch, tf.float64))
+        if isinstance(values, (list, tuple)):
+            check_argument(len(values) == 1, "the model must have a single output")
+            values = values[0]
+        values = np.asarray(values, dtype=np.float64)
+        out = values.shape[1:]
+        if out == (1,):
+            out = ()  # one output unit: a scalar function
+        return values.reshape(back + out)
+
+    def __repr__(self) -> str:
+        return f"ModelFunction({getattr(self.model, 'name', self.model)!r}, dtype={self.dtype})"
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def black_box(model, *, allow_float32: bool = False) -> ModelFunction:
+    """``model`` as a vectorized numpy function for the estimators.
+
+    Passing a Keras model or ``tf.function`` straight to ``derivative`` and
+    friends does this implicitly (with ``allow_float32=False``, and one cached
+    adapter per model); call it yourself to accept a float32 model or to
+    inspect ``trace_count`` and ``dtype``.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from finitediff import black_box, derivative
+    >>> x = keras.Input((1,), dtype="float64")
+    >>> model = keras.Model(x, keras.ops.exp(x))
+    >>> f = black_box(model)
+    >>> res = derivative(f, 0.0, n=2)
+    >>> bool(abs(res.df - 1.0) < 1e-6)
+    True
+    """
+    if isinstance(model, ModelFunction):
+        return model
+    return ModelFunction(model, allow_float32=allow_float32)
+
+
+def cached_black_box(model) -> ModelFunction:
+    """One float64 :class:`ModelFunction` per model, kept while the model lives."""
+    if isinstance(model, ModelFunction):
+        return model
+    try:
+        function = _CACHE.get(model)
+        if function is None:
+            function = _CACHE[model] = ModelFunction(model, weak=True)
+    except TypeError:  # not weak-referenceable or not hashable
+        function = ModelFunction(model)
+    return function
+
+
+class _OnePoint:
+    """Adapts a :class:`ModelFunction` to single points (``vectorized=False``)."""
+
+    def __init__(self, function: ModelFunction, point_shape: tuple):
+        self.function = function
+        self.point_shape = point_shape
+        function.check(point_shape)  # so that dtype is known before the first call
+
+    @property
+    def dtype(self):
+        return self.function.dtype
+
+    def __call__(self, points, *args):
+        check_argument(not args, "`args` cannot be passed to a Keras model or TF function; "
+                       "close over them instead", error=TypeError)
+        points = np.asarray(points, dtype=np.float64)
+        if points.shape == self.point_shape:
+            return self.function(points[None])[0]
+        return self.function(points)
+
+
+def bind(model, point_shape: tuple):
+    """The callable an :class:`~finitediff.evaluate.Evaluator` uses for ``model``."""
+    return _OnePoint(cached_black_box(model), tuple(point_shape))

@@ -1,0 +1,270 @@
+"""Difference networks: a Keras model that outputs derivatives of another.
+
+For a model ``f`` and orders ``k``, the network evaluates ``f`` once at every
+distinct offset ``o`` of the union of the central stencils of the requested
+orders, ``x + o·h·e_j`` for every input component ``j``, and combines
+
+    ∂^k f/∂x_j^k (x) ≈ h_j^-k · Σ_o w_ko · f(x + o·h_j·e_j),
+
+with exact Fornberg weights ``w_ko`` on the whole union (so lower orders get
+a higher accuracy for free: orders 0–4 at ``accuracy=2`` share the points
+``-2..2``, and orders 1 and 2 come out with accuracy 4). The step actually
+used is ``h = (x + eps) − x``, exactly representable at ``x``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import keras
+import numpy as np
+from keras import ops
+
+from ..errors import check_argument, check_nonnegative_int, check_positive_int, check_step
+from ..stencil import Stencil
+from ..step import optimal_step
+from .precision import check_precision
+
+__all__ = ["DifferenceLayer", "difference_network", "difference_step", "network_stencils"]
+
+
+def _check_orders(orders) -> tuple[int, ...]:
+    try:
+        values = tuple(orders)
+    except TypeError:
+        raise TypeError(f"`orders` must be a sequence of integers, got {orders!r}") from None
+    check_argument(len(values) >= 1, "`orders` must hold at least one derivative order")
+    values = tuple(check_nonnegative_int("orders", k) for k in values)
+    check_argument(len(set(values)) == len(values), f"`orders` must be distinct, got {values}")
+    return values
+
+
+def network_stencils(orders, accuracy: int = 2) -> dict[int, Stencil]:
+    """The stencil of every order on the union of offsets the network evaluates.
+
+    The union is that of ``Stencil.central(k, accuracy)`` over ``orders``;
+    each order then uses all of it, so its accuracy is at least ``accuracy``.
+
+    Examples
+    --------
+    >>> from finitediff.tf.network import network_stencils
+    >>> stencils = network_stencils((0, 1, 2, 3, 4))
+    >>> stencils[1]
+    Stencil(offsets=(-2, -1, 0, 1, 2), n=1, weights=(1/12, -2/3, 0, 2/3, -1/12), accuracy=4)
+    """
+    orders = _check_orders(orders)
+    accuracy = check_positive_int("accuracy", accuracy)
+    check_argument(accuracy % 2 == 0, f"`accuracy` must be even (central stencils), got {accuracy}")
+    offsets = sorted({o for k in orders for o in Stencil.central(k, accuracy).offsets})
+    return {k: Stencil(offsets, k) for k in orders}
+
+
+def _stencil_error(stencil: Stencil, h: np.ndarray, epsilon: float) -> np.ndarray:
+    """Round-off plus truncation error of ``stencil`` at step ``h`` on a unit-scale f."""
+    if np.isinf(stencil.accuracy):
+        return np.full_like(h, epsilon)
+    weight_sum = float(sum(abs(w) for w in stencil.exact_weights))
+    truncation = abs(float(stencil.error_coefficient)) * h**stencil.accuracy
+    return epsilon * weight_sum / h**stencil.n + truncation
+
+
+def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64) -> float:
+    """The one step that minimises the worst error over ``orders`` on a unit-scale f.
+
+    Each order's error is the round-off plus truncation estimate of
+    :mod:`finitediff.step` for its stencil on the network's offsets; the step
+    minimises their maximum (found on a fine logarithmic grid). With a single
+    order it is :func:`finitediff.step.optimal_step`. Scale it by
+    ``max(|x|, 1)`` for inputs far from unit size.
+
+    Examples
+    --------
+    >>> from finitediff.tf.network import difference_step
+    >>> round(difference_step((0, 1, 2, 3, 4)), 4)
+    0.0059
+    """
+    stencils = network_stencils(orders, accuracy)
+    if len(stencils) == 1:
+        return optimal_step(next(iter(stencils.values())), dtype)
+    epsilon = float(np.finfo(dtype).eps)
+    grid = np.logspace(-8, 0, 4001)
+    worst = np.max([_stencil_error(s, grid, epsilon) for s in stencils.values()], axis=0)
+    return float(grid[np.argmin(worst)])
+
+
+@keras.saving.register_keras_serializable(package="finitediff")
+class DifferenceLayer(keras.layers.Layer):
+    """Evaluates ``model`` on a stencil around ``x`` and returns derivatives.
+
+    Called as ``layer(x, eps, eps_reciprocal)`` (``step=None``) or
+    ``layer(x)`` (fixed ``step``); returns a list with one tensor per order.
+    See :func:`difference_network`.
+    """
+
+    def __init__(self, model, orders=(0, 1, 2), accuracy=2, step=None, batched=True,
+                 **kwargs):
+        kwargs.setdefault("dtype", "float64")
+        super().__init__(**kwargs)
+        if isinstance(model, dict):
+            model = keras.saving.deserialize_keras_object(model)
+        self.model = model
+        self.orders = _check_orders(orders)
+        self.accuracy = accuracy
+        self.step = check_step(step)
+        self.batched = bool(batched)
+        self.stencils = network_stencils(self.orders, accuracy)
+        offsets = next(iter(self.stencils.values())).offsets
+        self.offsets = [o for o in offsets if o != 0]
+        # weights[k][i]: weight of order k at offsets[i]; the centre separately.
+        self.weights_by_order = {
+            k: [float(w) for o, w in zip(offsets, s.exact_weights) if o != 0]
+            for k, s in self.stencils.items()
+        }
+        self.centre_weight = {
+            k: float(dict(zip(offsets, s.exact_weights)).get(0, Fraction(0)))
+            for k, s in self.stencils.items()
+        }
+        self.point_shape = tuple(model.input_shape[1:])
+        self.size = int(np.prod(self.point_shape))
+        self.scalar = self.size == 1
+
+    def build(self, *args, **kwargs):
+        self.built = True
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            model=keras.saving.serialize_keras_object(self.model),
+            orders=list(self.orders), accuracy=self.accuracy, step=self.step,
+            batched=self.batched,
+        )
+        return config
+
+    # -- the computation ----------------------------------------------------
+    def _steps(self, x, eps, eps_reciprocal):
+        """Per-component step actually taken and its reciprocal, shape ``(B, size)``."""
+        flat = ops.reshape(x, (-1, self.size))
+        eps = ops.cast(eps, "float64")
+        taken = (flat + eps) - flat
+        # eps/taken is 1 exactly when eps is representable at x: then the
+        # reciprocal is eps_reciprocal as given.
+        reciprocal = ops.cast(eps_reciprocal, "float64") * (eps / taken)
+        return taken, reciprocal
+
+    def _points(self, x, taken):
+        """``x + o·h_j·e_j`` for every nonzero offset o and component j: ``(O·size, B, *I)``."""
+        flat = ops.reshape(x, (-1, self.size))
+        eye = ops.eye(self.size, dtype="float64")
+        # (size, B, size): row j moves component j by h_j.
+        moves = eye[:, None, :] * ops.transpose(taken)[:, :, None]
+        offsets = ops.convert_to_tensor(np.array(self.offsets, dtype=np.float64))
+        shifted = flat[None, None] + offsets[:, None, None, None] * moves[None]
+        count = len(self.offsets) * self.size
+        return ops.reshape(shifted, (count, -1) + self.point_shape)
+
+    def _evaluate(self, x, points):
+        """f at the centre, ``(B, *O)``, and at every point, ``(O, size, B, *O)``."""
+        count = len(self.offsets) * self.size
+        if self.batched:
+            stacked = ops.concatenate([x[None], points], axis=0)
+            batch = ops.shape(x)[0]
+            values = self.model(ops.reshape(stacked, (-1,) + self.point_shape))
+            values = ops.reshape(values, (count + 1, batch) + tuple(values.shape[1:]))
+            centre, shifted = values[0], values[1:]
+        else:
+            centre = self.model(x)
+            shifted = ops.stack([self.model(points[i]) for i in range(count)])
+        out_shape = tuple(centre.shape[1:])
+        shifted = ops.reshape(shifted, (len(self.offsets), self.size, -1) + out_shape)
+        return centre, shifted
+
+    def call(self, x, eps=None, eps_reciprocal=None):
+        x = ops.cast(x, "float64")
+        if self.step is not None:
+            eps = ops.full((ops.shape(x)[0], 1), self.step, dtype="float64")
+            eps_reciprocal = 1.0 / eps
+        taken, reciprocal = self._steps(x, eps, eps_reciprocal)
+        centre, shifted = self._evaluate(x, self._points(x, taken))
+        out_rank = len(centre.shape) - 1
+        outputs = []
+        for k in self.orders:
+            if k == 0:
+                outputs.append(centre)
+                continue
+            weights = ops.convert_to_tensor(np.array(self.weights_by_order[k]))
+            total = ops.tensordot(weights, shifted, axes=1)  # (size, B, *O)
+            total = total + self.centre_weight[k] * centre[None]
+            scale = ops.transpose(reciprocal**k)  # (size, B)
+            derivative = total * ops.reshape(scale, ops.shape(scale) + (1,) * out_rank)
+            derivative = ops.moveaxis(derivative, 0, 1)  # (B, size, *O)
+            if self.scalar:
+                derivative = derivative[:, 0]
+            else:
+                derivative = ops.reshape(
+                    derivative, (-1,) + self.point_shape + tuple(centre.shape[1:]))
+            outputs.append(derivative)
+        return outputs
+
+
+def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 2,
+                       step: float | None = None, batched: bool = True,
+                       allow_float32: bool = False) -> keras.Model:
+    """A Keras model that outputs the derivatives of ``model`` of the given orders.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model with one input of shape ``(batch, *I)`` and one output.
+    orders : sequence of int
+        Derivative orders; the outputs come in this order.
+    accuracy : int
+        Minimum truncation order of every stencil (even).
+    step : float, optional
+        With None the network has the inputs ``eps`` and ``eps_reciprocal``
+        (float64, shape ``(batch, 1)``, one step per sample; see
+        :func:`difference_step` for a good value). With a float, the step is a
+        constant of the network and ``x`` is its only input.
+    batched : bool
+        True: all shifted inputs are stacked into one call of ``model``.
+        False: ``model`` is called once per stencil point.
+    allow_float32 : bool
+        Accept a model computing below float64 (with a warning) instead of
+        raising :class:`~finitediff.PrecisionError`.
+
+    Returns
+    -------
+    keras.Model
+        Outputs a list in the order of ``orders``. Order 0 is the model's
+        output ``(batch, *O)``; order ``k >= 1`` is ``(batch, *I, *O)``, the
+        k-th partial derivative along each input component, or ``(batch, *O)``
+        when the model has a single input feature.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> from finitediff import difference_network
+    >>> x = keras.Input((1,), dtype="float64")
+    >>> model = keras.Model(x, keras.ops.log(x + 2.0))
+    >>> net = difference_network(model, orders=(1, 2), step=1e-4)
+    >>> first, second = net(np.array([[1.0]]))
+    >>> bool(abs(float(first[0, 0]) - 1 / 3) < 1e-8)
+    True
+    """
+    check_argument(isinstance(model, keras.Model),
+                   f"`model` must be a keras.Model, got {type(model).__name__}", error=TypeError)
+    check_argument(len(model.inputs or []) == 1 and len(model.outputs or []) == 1,
+                   "`model` must be a built model with one input and one output")
+    step = check_step(step)
+    check_precision(model, allow_float32=allow_float32)
+    layer = DifferenceLayer(model, orders=orders, accuracy=accuracy, step=step, batched=batched,
+                            name="difference")
+    x = keras.Input(batch_shape=model.inputs[0].shape, dtype="float64", name="x")
+    if step is None:
+        eps = keras.Input(shape=(1,), dtype="float64", name="eps")
+        eps_reciprocal = keras.Input(shape=(1,), dtype="float64", name="eps_reciprocal")
+        inputs = [x, eps, eps_reciprocal]
+        outputs = layer(x, eps, eps_reciprocal)
+    else:
+        inputs = x
+        outputs = layer(x)
+    return keras.Model(inputs, outputs, name=f"difference_network_{model.name}")

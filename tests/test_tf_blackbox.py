@@ -1,0 +1,138 @@
+"""Keras models and TF functions as black boxes for derivative/gradient/jacobian/hessian."""
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+
+from finitediff import derivative, gradient, hessian, jacobian  # noqa: E402
+from finitediff.evaluate import Evaluator, adapt  # noqa: E402
+from finitediff.tf import autodiff_derivatives, black_box  # noqa: E402
+from finitediff.tf.model import cached_black_box  # noqa: E402
+
+pytestmark = pytest.mark.tf
+
+SEED_EXACT = [np.log(3.0), 1 / 3, -1 / 9, 2 / 27, -2 / 27]  # log(x + 2) at x = 1
+
+
+@pytest.fixture(scope="module")
+def log_model():
+    x = keras.Input((1,), dtype="float64")
+    return keras.Model(x, keras.ops.log(x + 2.0), name="log_shift")
+
+
+@pytest.fixture(scope="module")
+def mlp():
+    keras.utils.set_random_seed(5)
+    x = keras.Input((4,), dtype="float64")
+    hidden = keras.layers.Dense(12, activation="tanh", dtype="float64")(x)
+    return keras.Model(x, keras.layers.Dense(1, dtype="float64")(hidden), name="mlp4")
+
+
+@pytest.fixture(scope="module")
+def two_outputs():
+    x = keras.Input((2,), dtype="float64")
+    out = keras.ops.stack([x[:, 0] * x[:, 1], keras.ops.sin(x[:, 0])], axis=-1)
+    return keras.Model(x, out, name="two_outputs")
+
+
+# -- the seed example -----------------------------------------------------------
+# The issue's tolerances for the default (adaptive) call.
+@pytest.mark.parametrize("order, tolerance", [
+    (0, 1e-8), (1, 1e-8), (2, 1e-8), (3, 1e-8), (4, 1e-7),
+])
+def test_seed_derivative_of_keras_model_meets_issue_tolerance(log_model, order, tolerance):
+    result = derivative(log_model, 1.0, n=order)
+    assert abs(result.df / SEED_EXACT[order] - 1) <= tolerance
+    assert abs(result.df - SEED_EXACT[order]) <= result.error
+
+
+@pytest.mark.parametrize("order, tolerance", [(1, 1e-8), (2, 1e-8), (3, 1e-8), (4, 1e-7)])
+def test_seed_derivative_of_keras_model_at_accuracy_6(log_model, order, tolerance):
+    result = derivative(log_model, 1.0, n=order, accuracy=6)
+    assert abs(result.df / SEED_EXACT[order] - 1) <= tolerance  # measured <= 3.1e-8
+
+
+def test_scalar_model_acts_elementwise_on_arrays(log_model):
+    x = np.array([[0.0, 1.0], [2.0, 5.0]])
+    result = derivative(log_model, x)
+    assert result.df.shape == x.shape
+    np.testing.assert_allclose(result.df, 1 / (x + 2), rtol=1e-9)
+
+
+# -- one batched call, one trace per shape ------------------------------------
+def test_all_points_reach_the_model_in_one_call_traced_once_per_shape():
+    x = keras.Input((1,), dtype="float64")
+    model = keras.Model(x, keras.ops.exp(x) * x)
+    first = derivative(model, 1.0, n=2)
+    function = cached_black_box(model)
+    assert (function.calls, function.trace_count) == (1, 1)
+    second = derivative(model, -0.5, n=2)  # another x, same number of points
+    assert (function.calls, function.trace_count) == (2, 1)
+    assert first.nfev == second.nfev > 1
+    np.testing.assert_allclose([first.df, second.df],
+                               [3 * np.e, 1.5 * np.exp(-0.5)], rtol=1e-7)
+    derivative(model, [1.0, 2.0], n=2)  # another shape: one new trace
+    assert function.trace_count == 2
+
+
+def test_gradient_of_a_vector_model_retraces_not_at_a_new_point(mlp):
+    function = cached_black_box(mlp)
+    gradient(mlp, np.zeros(4))
+    traces = function.trace_count
+    gradient(mlp, np.full(4, 0.3))
+    assert function.trace_count == traces
+
+
+def test_vectorized_false_calls_the_model_once_per_point(log_model):
+    function = black_box(log_model)
+    looped = derivative(function, 1.0, vectorized=False)
+    assert function.calls == looped.nfev
+    assert abs(looped.df - 1 / 3) <= 1e-9
+
+
+# -- gradient, jacobian, hessian against autodiff -------------------------------
+def test_gradient_and_hessian_of_a_keras_model_match_autodiff(mlp):
+    x = np.array([0.2, -0.4, 0.9, 0.1])
+    _, ad_gradient, ad_hessian = autodiff_derivatives(mlp, x, orders=(0, 1, 2))
+    np.testing.assert_allclose(gradient(mlp, x).df, ad_gradient, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(hessian(mlp, x).df, ad_hessian, rtol=1e-5, atol=1e-6)
+
+
+def test_jacobian_of_a_two_output_model_is_analytic(two_outputs):
+    result = jacobian(two_outputs, [1.0, 2.0])
+    np.testing.assert_allclose(result.df, [[2.0, 1.0], [np.cos(1.0), 0.0]], atol=1e-9)
+
+
+def test_jacobian_of_a_scalar_input_model_with_two_outputs():
+    x = keras.Input((1,), dtype="float64")
+    model = keras.Model(x, keras.ops.concatenate([keras.ops.sin(x), x**2], axis=-1))
+    result = jacobian(model, 0.5)
+    np.testing.assert_allclose(result.df, [np.cos(0.5), 1.0], rtol=1e-9)
+
+
+def test_tf_function_is_a_black_box():
+    function = tf.function(lambda z: tf.sin(z) * z)
+    result = derivative(function, [0.5, 1.0])
+    x = np.array([0.5, 1.0])
+    np.testing.assert_allclose(result.df, np.cos(x) * x + np.sin(x), rtol=1e-9)
+
+
+# -- the hook -----------------------------------------------------------------------
+def test_numpy_callables_are_not_adapted():
+    assert adapt(np.sin, ()) is np.sin
+
+
+def test_evaluator_reports_float64_for_a_float64_model(log_model):
+    assert Evaluator(log_model, (), vectorized=True, point_shape=()).dtype == np.float64
+
+
+def test_args_cannot_be_passed_to_a_model(log_model):
+    with pytest.raises(TypeError, match="`args` cannot be passed to a Keras model"):
+        derivative(log_model, 1.0, args=(2.0,))
+
+
+def test_points_must_fit_the_model_input(mlp):
+    with pytest.raises(ValueError, match=r"do not fit the model's input shape \(4,\)"):
+        gradient(mlp, np.zeros(3))
