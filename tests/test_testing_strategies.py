@@ -223,3 +223,16 @@ def test_steps_spread_over_decades():
 
 def test_functions_constant_lists_the_unary_functions():
     assert set(FUNCTIONS) == {"exp", "log", "sqrt", "sin", "cos", "tanh", "atan"}
+
+
+@pytest.mark.tf
+def test_tensorflow_value_keeps_float_dtype_with_integer_constants():
+    tf = pytest.importorskip("tensorflow")
+    expr = Expression("sin(cos(2)) + 3*x", DOMAIN)
+    for dtype in (tf.float32, tf.float64):
+        value = expr.tensorflow(tf.constant([0.5, 1.0], dtype=dtype))
+        assert value.dtype == dtype
+        np.testing.assert_allclose(value.numpy(), expr.numpy([0.5, 1.0]),
+                                   rtol=1e-6 if dtype == tf.float32 else 1e-15)
+    constant = Expression("2", DOMAIN).tensorflow(tf.constant([[1.0, 2.0]], tf.float64))
+    assert constant.shape == (1, 2) and constant.dtype == tf.float64

@@ -60,11 +60,9 @@ def assert_derivative_close(
     >>> import numpy as np
     >>> from finitediff.testing import assert_derivative_close
     >>> assert_derivative_close(np.sin, [0.0, 1.0], np.cos([0.0, 1.0]))
-    >>> assert_derivative_close(np.exp, 1.0, 2.7182, n=2)
+    >>> assert_derivative_close(np.exp, 1.0, 2.7182, n=2)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ...
-    AssertionError: derivative of order n=2 differs from the expected value at 1 of 1 points
-    ...
+    AssertionError: derivative of order n=2 differs from the expected value at 1 of 1 points ...
     """
     expected_array = check_finite_array("expected", expected)
     if rtol is not None:
@@ -103,13 +101,13 @@ def assert_derivative_close(
     for index in map(tuple, where[:_SHOWN]):
         label = f"x[{', '.join(map(str, index))}]" if index else "x"
         lines += [
-            f"  at {label} = {xs[index]!r}:",
-            f"    estimate    {estimate[index]!r}",
-            f"    expected    {expected_array[index]!r}",
-            f"    difference  {difference[index]!r}",
-            f"    step        {step_taken[index]!r}",
-            f"    error bound {error[index]!r}",
-            f"    tolerance   {tolerance[index]!r}",
+            f"  at {label} = {float(xs[index])!r}:",
+            f"    estimate    {float(estimate[index])!r}",
+            f"    expected    {float(expected_array[index])!r}",
+            f"    difference  {float(difference[index])!r}",
+            f"    step        {float(step_taken[index])!r}",
+            f"    error bound {float(error[index])!r}",
+            f"    tolerance   {float(tolerance[index])!r}",
         ]
     if len(where) > _SHOWN:
         lines.append(f"  and {len(where) - _SHOWN} more")

@@ -118,7 +118,8 @@ class Expression:
         )
         check_argument(
             expr.free_symbols <= {VARIABLE},
-            f"`expr` must depend on x only, got symbols {sorted(map(str, expr.free_symbols))}",
+            f"`expr` must depend on x only, got symbols "
+            f"{sorted(map(str, expr.free_symbols - {VARIABLE}))}",
         )
         self._expr = expr
         self._domain = as_interval(domain)
@@ -156,7 +157,9 @@ class Expression:
 
     @cached_property
     def _tensorflow_function(self) -> Callable:
-        return sympy.lambdify(VARIABLE, self._expr, modules="tensorflow")
+        # TensorFlow ops reject integer tensors: a constant such as sin(cos(2))
+        # would reach tf.cos as int32, so constants are evaluated to floats first.
+        return sympy.lambdify(VARIABLE, sympy.N(self._expr, 17), modules="tensorflow")
 
     def numpy(self, x) -> np.ndarray:
         """Elementwise float64 value at ``x`` (any shape); the result has the shape of x."""
@@ -174,8 +177,12 @@ class Expression:
         return self._tensorflow_function(x) + tf.zeros_like(x)
 
     def mpmath(self, x, *, dps: int = 50) -> mpmath.mpf:
-        """Value at the scalar ``x`` (taken exactly) computed with ``dps`` decimal digits."""
-        with mpmath.workdps(dps):
+        """Value at the scalar ``x`` (taken exactly) with at least ``dps`` decimal digits.
+
+        A higher working precision already in force (as inside ``mpmath.diff``)
+        is kept.
+        """
+        with mpmath.workdps(max(dps, mpmath.mp.dps)):
             return +mpmath.mpf(self._mpmath_function(mpmath.mpf(x)))
 
     # -- value semantics ----------------------------------------------------------
