@@ -1,0 +1,34 @@
+"""Tools for testing derivative code: hypothesis strategies and assertions.
+
+``assert_derivative_close`` needs numpy only. The strategies and
+:class:`Expression` use hypothesis, sympy and mpmath, which are imported
+when first used (``finitediff.testing.strategies``, ``finitediff.testing.Expression``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .assertions import assert_derivative_close
+
+__all__ = ["Expression", "FUNCTIONS", "Interval", "assert_derivative_close", "strategies"]
+
+_LAZY = {
+    "Expression": ("expressions", "Expression"),
+    "Interval": ("expressions", "Interval"),
+    "FUNCTIONS": ("expressions", "FUNCTIONS"),
+    "strategies": ("strategies", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    return module if attribute is None else getattr(module, attribute)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
