@@ -1,15 +1,19 @@
 """The adaptive estimator: a geometric sequence of steps, Richardson, the best entry.
 
 For every direction ``D_r`` the stencil is applied at the scales
-``s_q = 2^-q`` (q = 0..Q-1) on ``φ_r(t) = f(x + t·D_r)``; with ratio 2 and
-integer offsets the scales share points, and every point goes to f in one
-call. The Richardson table of these estimates gives, per output element, the
-entry with the smallest error estimate.
+``s_q = 2^-q`` (q = 0..10; ``2^(-q/2)``, q = 2..11, for n >= 3, see
+:func:`step_scales`) on ``φ_r(t) = f(x + t·D_r)``; the scales share points,
+and every point goes to f in one call. The Richardson table of these
+estimates gives, per output element, the entry with the smallest error
+estimate.
 
 A second round runs where the first could not deliver: where f was
 non-finite at stencil points (a domain edge, a singularity) the range of
-scales moves below the failing ones, and where the best entry sat at the
-small end of the range with a poor error the range moves down too. For a
+scales moves below the failing ones; where the best entry sat at the small
+end of the range with a poor error the range moves down part of its length;
+and where no entry converged at all (the error is a sizeable fraction of the
+value: a pole or many periods inside every stencil) the range moves below
+itself. For a
 first derivative the centre is also evaluated, so forward and backward
 estimates come from the same points: they stand in where the central
 stencil meets non-finite values on one side, and their disagreement flags a
@@ -26,16 +30,25 @@ from .directional import apply_stencil, directional_values
 from .extrapolate import richardson
 from .stencil import Stencil
 
-__all__ = ["AdaptiveEstimate", "adaptive_estimate", "NUM_SCALES", "TOP_STEP"]
+__all__ = ["AdaptiveEstimate", "adaptive_estimate", "step_scales", "NUM_SCALES", "TOP_STEP"]
 
-#: Number of step scales per round (ratio 2 between them).
+#: Number of step scales per round (ratio 2 between them) for n < HIGH_ORDER.
 NUM_SCALES = 11
+#: From this derivative order on, the ratio is √2: HIGH_ORDER_SCALES scales
+#: ``2^(-q/2)`` from q = HIGH_ORDER_START.
+HIGH_ORDER = 3
+HIGH_ORDER_SCALES = 10
+HIGH_ORDER_START = 2
 #: The largest step, relative to ``max(|x|, 1)``.
 TOP_STEP = 0.5
 #: Rounds at most: the first, then ranges moved to smaller steps.
 MAX_ROUNDS = 4
 #: Relative error above which another round is tried.
 RETRY_ERROR = 1e-10
+#: Relative error above which no entry of the range counts as converged.
+UNRESOLVED_ERROR = 1e-3
+#: A poor best entry among the finest EDGE_ROWS rows asks for smaller steps.
+EDGE_ROWS = 2
 #: One-sided estimates that differ by more than this many times their
 #: combined error (and by this relative amount) indicate a kink.
 KINK_FACTOR = 10.0
@@ -61,6 +74,23 @@ def _symmetric(stencil: Stencil) -> bool:
     return offsets == {-o for o in offsets}
 
 
+def step_scales(n: int) -> np.ndarray:
+    """The scales of one round for derivative order ``n``, largest first.
+
+    For n <= 2 they are ``2^-q``, q = 0..10. The round-off of an n-th
+    derivative stencil grows like ``h^-n``, so for n >= 3 the steps where it
+    balances the truncation error form a narrow band; there the ratio is
+    ``√2`` (``2^(-q/2)``, q = 2..11), which puts twice as many rows into the
+    band. The offsets ±1, ±2 of those stencils still share points between
+    rows (``2·s_q = s_(q-2)``, built exactly with ``ldexp``), so a row still
+    costs one point per side; the narrower range is widened by later rounds.
+    """
+    if n < HIGH_ORDER:
+        return 2.0 ** -np.arange(NUM_SCALES)
+    q = np.arange(HIGH_ORDER_SCALES) + HIGH_ORDER_START
+    return np.ldexp(np.where(q % 2, np.sqrt(0.5), 1.0), -(q // 2))
+
+
 def _best(stencil: Stencil, gathered, positions, scales, noise):
     """Best Richardson entry ``(value, error, q)`` of ``stencil`` on gathered values."""
     support = [stencil.offsets.index(o) for o in stencil.support]
@@ -68,7 +98,8 @@ def _best(stencil: Stencil, gathered, positions, scales, noise):
     table, roundoff = apply_stencil(part, stencil.support_weights, scales, stencil.n, noise)
     step = 2 if _symmetric(stencil) else 1
     columns = 1 + max(1, 12 // step)
-    extrapolated = richardson(table, order=int(stencil.accuracy), step=step,
+    ratio = float(scales[0] / scales[1])
+    extrapolated = richardson(table, ratio=ratio, order=int(stencil.accuracy), step=step,
                               columns=columns, roundoff=roundoff)
     value, error, q = extrapolated.best()
     return value, error, scales[q]
@@ -119,14 +150,19 @@ def _retry_factor(error, value, failing, scale, scales, elementwise):
     """Per output element, how much to shrink the step for a second round (1 = none).
 
     Without ``elementwise`` the factor is shared by all outputs of a direction,
-    so it has shape ``(R, 1, …)``.
+    so it has shape ``(R, 1, …)``. Factors are relative to the top scale.
     """
     count = len(scales)
+    relative = scales / scales[0]
+    ratio = scales[0] / scales[1]
     with np.errstate(invalid="ignore"):
         poor = ~(error <= RETRY_ERROR * np.abs(value))
-    at_edge = scale <= scales[max(count - 3, 0)]
-    shrink = np.where(poor & at_edge, scales[max(count - 4, 0)], 1.0)
-    below_failure = 0.5 ** (failing + 1.0)
+        unresolved = ~(error <= UNRESOLVED_ERROR * np.abs(value))
+    at_edge = scale <= scales[max(count - EDGE_ROWS, 0)]
+    shrink = np.where(poor & at_edge, relative[max(count - 4, 0)], 1.0)
+    # Nothing converged anywhere in the range: move the whole range below it.
+    shrink = np.where(unresolved & ~at_edge, relative[-1] / ratio, shrink)
+    below_failure = relative[failing] / ratio
     shrink = np.where(poor & (failing >= 0), np.minimum(shrink, below_failure), shrink)
     if elementwise or shrink.ndim == 1:
         return shrink
@@ -156,7 +192,7 @@ def adaptive_estimate(
     ``elementwise`` says that output element ``i`` depends only on input
     element ``i`` (``derivative``), so each element may get its own retry step.
     """
-    scales = 2.0 ** -np.arange(NUM_SCALES)
+    scales = step_scales(stencil.n)
     main, sides, failing = _round(evaluator, x, displacements, stencil, scales, noise)
     value, error, scale, one_sided = _combine(main, sides, failing)
     kink = _kink(sides, value)
