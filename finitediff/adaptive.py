@@ -45,8 +45,10 @@ TOP_STEP = 0.5
 MAX_ROUNDS = 4
 #: Relative error above which another round is tried.
 RETRY_ERROR = 1e-10
-#: Relative error above which no entry of the range counts as converged.
+#: Relative error above which no entry of the range counts as converged
+#: (unless the error is ROUNDOFF_DOMINATED times the round-off or less).
 UNRESOLVED_ERROR = 1e-3
+ROUNDOFF_DOMINATED = 100.0
 #: A poor best entry among the finest EDGE_ROWS rows asks for smaller steps.
 EDGE_ROWS = 2
 #: One-sided estimates that differ by more than this many times their
@@ -101,8 +103,12 @@ def _best(stencil: Stencil, gathered, positions, scales, noise):
     ratio = float(scales[0] / scales[1])
     extrapolated = richardson(table, ratio=ratio, order=int(stencil.accuracy), step=step,
                               columns=columns, roundoff=roundoff)
-    value, error, q = extrapolated.best()
-    return value, error, scales[q]
+    entry = extrapolated.best_entry()
+    with np.errstate(invalid="ignore"):
+        # Not converged: the error is large against the value and is not round-off.
+        unresolved = ~((entry.error <= UNRESOLVED_ERROR * np.abs(entry.value))
+                       | (entry.error <= ROUNDOFF_DOMINATED * entry.roundoff))
+    return (entry.value, entry.error, scales[entry.q]), unresolved
 
 
 def _round(evaluator, x, displacements, stencil, scales, noise):
@@ -111,15 +117,15 @@ def _round(evaluator, x, displacements, stencil, scales, noise):
     gathered = directional_values(evaluator, x, displacements, offsets, scales)
     positions = {o: i for i, o in enumerate(offsets)}
     finite = np.isfinite(gathered)
-    main = _best(stencil, gathered, positions, scales, noise)
+    main, unresolved = _best(stencil, gathered, positions, scales, noise)
     sides = None
     if stencil.n == 1 and min(offsets) < 0 < max(offsets):
-        sides = (_best(Stencil([0, 1], 1), gathered, positions, scales, noise),
-                 _best(Stencil([-1, 0], 1), gathered, positions, scales, noise))
+        sides = (_best(Stencil([0, 1], 1), gathered, positions, scales, noise)[0],
+                 _best(Stencil([-1, 0], 1), gathered, positions, scales, noise)[0])
     bad = ~finite.all(axis=1)  # (Q, R, *out): a stencil point was non-finite
     failing = np.where(bad.any(axis=0), np.max(np.where(bad, np.arange(len(scales)).reshape(
         (-1,) + (1,) * (bad.ndim - 1)), -1), axis=0), -1)
-    return main, sides, failing
+    return main, sides, failing, unresolved
 
 
 def _combine(main, sides, failing):
@@ -146,7 +152,7 @@ def _kink(sides, value):
                 & (gap > KINK_RELATIVE * np.maximum(np.abs(forward), np.abs(backward))))
 
 
-def _retry_factor(error, value, failing, scale, scales, elementwise):
+def _retry_factor(error, value, failing, unresolved, scale, scales, elementwise):
     """Per output element, how much to shrink the step for a second round (1 = none).
 
     Without ``elementwise`` the factor is shared by all outputs of a direction,
@@ -157,7 +163,6 @@ def _retry_factor(error, value, failing, scale, scales, elementwise):
     ratio = scales[0] / scales[1]
     with np.errstate(invalid="ignore"):
         poor = ~(error <= RETRY_ERROR * np.abs(value))
-        unresolved = ~(error <= UNRESOLVED_ERROR * np.abs(value))
     at_edge = scale <= scales[max(count - EDGE_ROWS, 0)]
     shrink = np.where(poor & at_edge, relative[max(count - 4, 0)], 1.0)
     # Nothing converged anywhere in the range: move the whole range below it.
@@ -171,10 +176,10 @@ def _retry_factor(error, value, failing, scale, scales, elementwise):
 
 def _rescaled(outcome, power):
     """A round's results along ``c·D`` expressed along ``D``: divide by ``c^n``."""
-    main, sides, failing = outcome
+    main, sides, failing, unresolved = outcome
     value, error, scale = main
     sides = None if sides is None else tuple((v / power, e / power, s) for v, e, s in sides)
-    return (value / power, error / power, scale), sides, failing
+    return (value / power, error / power, scale), sides, failing, unresolved
 
 
 def _prefer_finer(old_value, old_error, new_value, new_error):
@@ -193,14 +198,16 @@ def adaptive_estimate(
     element ``i`` (``derivative``), so each element may get its own retry step.
     """
     scales = step_scales(stencil.n)
-    main, sides, failing = _round(evaluator, x, displacements, stencil, scales, noise)
+    main, sides, failing, unresolved = _round(evaluator, x, displacements, stencil, scales,
+                                              noise)
     value, error, scale, one_sided = _combine(main, sides, failing)
     kink = _kink(sides, value)
     shrunk = np.zeros(value.shape, dtype=bool)
     total = np.ones(1)
     latest_scale = scale
     for _ in range(MAX_ROUNDS - 1):
-        factor = _retry_factor(error, value, failing, latest_scale, scales, elementwise)
+        factor = _retry_factor(error, value, failing, unresolved, latest_scale, scales,
+                               elementwise)
         if not np.any(factor < 1):
             break
         total = total * factor
@@ -208,7 +215,7 @@ def adaptive_estimate(
                               (-1,) + (1,) * (displacements.ndim - 1))
         outcome = _round(evaluator, x, displacements * along, stencil, scales, noise)
         # φ along the shrunk displacement is φ(c·t): its n-th derivative is c^n φ^(n).
-        main2, sides2, failing = _rescaled(outcome, total**stencil.n)
+        main2, sides2, failing, unresolved = _rescaled(outcome, total**stencil.n)
         value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing)
         latest_scale = scale2
         better = _prefer_finer(value, error, value2, error2)

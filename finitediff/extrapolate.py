@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import check_argument, check_positive_int
 
-__all__ = ["RichardsonTable", "richardson"]
+__all__ = ["BestEntry", "RichardsonTable", "richardson"]
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -54,16 +55,35 @@ class RichardsonTable:
         expansion, so a coarse entry that disagrees with them is an accident
         (a pole inside the stencil, a periodic f sampled at its period).
         Among the candidates the smallest error wins. Returns
-        ``(value, error, q)``.
+        ``(value, error, q)``; :meth:`best_entry` also gives ``k`` and the
+        round-off of the entry.
         """
+        entry = self.best_entry()
+        return entry.value, entry.error, entry.q
+
+    def best_entry(self) -> BestEntry:
+        """The entry chosen by :meth:`best`, with its column and its round-off."""
         consistent = _consistent(self.values, self.errors)
         errors = np.where(consistent & ~np.isnan(self.errors), self.errors, np.inf)
         flat_errors = errors.reshape((-1,) + errors.shape[2:])
-        flat_values = self.values.reshape(flat_errors.shape)
-        index = np.argmin(flat_errors, axis=0)
-        value = np.take_along_axis(flat_values, index[None], axis=0)[0]
-        error = np.take_along_axis(flat_errors, index[None], axis=0)[0]
-        return value, error, index // self.values.shape[1]
+        index = np.argmin(flat_errors, axis=0)[None]
+
+        def pick(array):
+            return np.take_along_axis(array.reshape(flat_errors.shape), index, axis=0)[0]
+
+        columns = self.values.shape[1]
+        return BestEntry(pick(self.values), pick(errors), index[0] // columns,
+                         index[0] % columns, pick(self.roundoff))
+
+
+class BestEntry(NamedTuple):
+    """One chosen entry per element: value, error, row ``q``, column ``k``, round-off."""
+
+    value: np.ndarray
+    error: np.ndarray
+    q: np.ndarray
+    k: np.ndarray
+    roundoff: np.ndarray
 
 
 def _consistent(values: np.ndarray, errors: np.ndarray) -> np.ndarray:
