@@ -195,7 +195,7 @@ def _errors(values: np.ndarray, rounding: np.ndarray, safety: float) -> np.ndarr
                     neighbours.append(values[q + 1, k])
                 if k >= 1:
                     neighbours += [values[q, k - 1], values[q - 1, k - 1]]
-                if len(neighbours) < 2 + (q + 1 < count) and k >= 1:
+                if len(neighbours) < 2 + (q + 1 < count and k >= 1):
                     continue
                 spread = np.max([np.abs(values[q, k] - other) for other in neighbours], axis=0)
                 error = safety * spread + 4.0 * rounding[q, k] + 2 * _EPS * np.abs(values[q, k])

@@ -101,3 +101,13 @@ def test_ratio_root_two_removes_even_terms():
     h = 0.5 / np.sqrt(2.0) ** np.arange(5)
     table = richardson(1 + h**2 + h**4, ratio=np.sqrt(2.0), order=2, step=2)
     np.testing.assert_allclose(table.values[2:, 2], 1.0, rtol=0, atol=1e-14)
+
+
+def test_finest_raw_estimate_is_not_trusted_on_one_neighbour():
+    # Its only neighbour is the next coarser raw estimate; at tiny steps the
+    # two can agree by accident (quantised round-off), so it gets no error.
+    h = 0.5 ** np.arange(6)
+    table = richardson(1 + h**2, order=2, step=2)
+    assert np.isinf(table.errors[-1, 0])
+    assert np.all(np.isfinite(table.errors[1:-1, 0]))
+    assert np.isfinite(table.errors[-1, 1])
