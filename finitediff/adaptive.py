@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .directional import apply_stencil, directional_values
+from .directional import apply_stencil, directional_samples
 from .extrapolate import richardson
 from .stencil import Stencil
 
@@ -51,6 +51,9 @@ UNRESOLVED_ERROR = 1e-3
 ROUNDOFF_DOMINATED = 100.0
 #: A poor best entry among the finest EDGE_ROWS rows asks for smaller steps.
 EDGE_ROWS = 2
+#: Output elements (directions × outputs) whose Richardson tables are built
+#: together; bounds the memory of large Jacobians and Hessians.
+CHUNK_ELEMENTS = 2**14
 #: One-sided estimates that differ by more than this many times their
 #: combined error (and by this relative amount) indicate a kink.
 KINK_FACTOR = 10.0
@@ -112,19 +115,47 @@ def _best(stencil: Stencil, gathered, positions, scales, noise):
 
 
 def _round(evaluator, x, displacements, stencil, scales, noise):
-    """One batched round: central (or given) stencil plus, for n = 1, both one-sided."""
+    """One batched round: central (or given) stencil plus, for n = 1, both one-sided.
+
+    All points reach f in one call; the Richardson tables are then built for
+    at most ``CHUNK_ELEMENTS`` output elements at a time, so a large Jacobian
+    never holds every table (or every gathered value) at once.
+    """
     offsets = sorted(set(stencil.support) | ({0} if stencil.n == 1 else set()))
-    gathered = directional_values(evaluator, x, displacements, offsets, scales)
+    per_factor, inverse = directional_samples(evaluator, x, displacements, offsets, scales)
+    shape = per_factor.shape[1:]  # (R, *out)
+    flat = per_factor.reshape(len(per_factor), -1)
+    level = None if noise is None else np.broadcast_to(noise, shape).reshape(-1)
     positions = {o: i for i, o in enumerate(offsets)}
-    finite = np.isfinite(gathered)
+    pieces = []
+    for start in range(0, max(flat.shape[1], 1), CHUNK_ELEMENTS):
+        part = slice(start, start + CHUNK_ELEMENTS)
+        pieces.append(_round_part(stencil, flat[:, part][inverse], positions, scales,
+                                  None if level is None else level[part]))
+
+    def join(*parts):
+        return np.concatenate(parts, axis=-1).reshape(shape)
+
+    main = tuple(join(*items) for items in zip(*(piece[0] for piece in pieces)))
+    sides = None
+    if pieces[0][1] is not None:
+        sides = tuple(tuple(join(*items) for items in zip(*(piece[1][side] for piece in pieces)))
+                      for side in range(2))
+    return (main, sides, join(*(piece[2] for piece in pieces)),
+            join(*(piece[3] for piece in pieces)))
+
+
+def _round_part(stencil, gathered, positions, scales, noise):
+    """:func:`_round` on gathered values ``(Q, O, m)`` of m output elements."""
     main, unresolved = _best(stencil, gathered, positions, scales, noise)
     sides = None
+    offsets = list(positions)
     if stencil.n == 1 and min(offsets) < 0 < max(offsets):
         sides = (_best(Stencil([0, 1], 1), gathered, positions, scales, noise)[0],
                  _best(Stencil([-1, 0], 1), gathered, positions, scales, noise)[0])
-    bad = ~finite.all(axis=1)  # (Q, R, *out): a stencil point was non-finite
-    failing = np.where(bad.any(axis=0), np.max(np.where(bad, np.arange(len(scales)).reshape(
-        (-1,) + (1,) * (bad.ndim - 1)), -1), axis=0), -1)
+    bad = ~np.isfinite(gathered).all(axis=1)  # (Q, m): a stencil point was non-finite
+    rows = np.arange(len(scales))[:, None]
+    failing = np.where(bad.any(axis=0), np.max(np.where(bad, rows, -1), axis=0), -1)
     return main, sides, failing, unresolved
 
 
@@ -211,23 +242,36 @@ def adaptive_estimate(
         if not np.any(factor < 1):
             break
         total = total * factor
+        # Only the directions that asked for smaller steps go to f again (a
+        # derivative has one direction, and its elements keep their own steps).
+        rows = (np.arange(len(displacements)) if elementwise else
+                np.flatnonzero(np.reshape(factor, len(displacements)) < 1))
         along = total.reshape(displacements.shape if elementwise else
-                              (-1,) + (1,) * (displacements.ndim - 1))
-        outcome = _round(evaluator, x, displacements * along, stencil, scales, noise)
+                              (-1,) + (1,) * (displacements.ndim - 1))[rows]
+        outcome = _round(evaluator, x, displacements[rows] * along, stencil, scales, noise)
         # φ along the shrunk displacement is φ(c·t): its n-th derivative is c^n φ^(n).
-        main2, sides2, failing, unresolved = _rescaled(outcome, total**stencil.n)
-        value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing)
-        latest_scale = scale2
-        better = _prefer_finer(value, error, value2, error2)
-        value = np.where(better, value2, value)
-        error = np.where(better, error2, error)
-        scale = np.where(better, scale2 * total, scale)
-        one_sided = np.where(better, one_sided2, one_sided)
-        shrunk |= better
+        main2, sides2, failing2, unresolved2 = _rescaled(outcome, total[rows]**stencil.n)
+        value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing2)
+        better = _prefer_finer(value[rows], error[rows], value2, error2)
+
+        def update(old, new, better=better, rows=rows):
+            old = np.array(old, copy=True)
+            old[rows] = np.where(better, new, old[rows])
+            return old
+
+        value, error = update(value, value2), update(error, error2)
+        scale = update(scale, scale2 * total[rows])
+        one_sided = update(one_sided, one_sided2)
+        shrunk[rows] |= better
         if sides is not None:
-            kink = np.where(better, _kink(sides2, value2), kink)
-            sides = [tuple(np.where(better, new, old) for new, old in zip(pair2, pair1))
+            kink = update(kink, _kink(sides2, value2))
+            sides = [tuple(update(old, new) for new, old in zip(pair2, pair1))
                      for pair2, pair1 in zip(sides2, sides)]
+        # Directions left out of this round are settled.
+        failing = np.full(value.shape, -1)
+        unresolved = np.zeros(value.shape, dtype=bool)
+        latest_scale = np.full(value.shape, scales[0])
+        failing[rows], unresolved[rows], latest_scale[rows] = failing2, unresolved2, scale2
     forward = sides[0][0] if sides is not None else np.full(value.shape, np.nan)
     backward = sides[1][0] if sides is not None else np.full(value.shape, np.nan)
     return AdaptiveEstimate(value, error, scale, one_sided, shrunk, kink, forward, backward)

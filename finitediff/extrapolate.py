@@ -66,7 +66,7 @@ class RichardsonTable:
         consistent = _consistent(self.values, self.errors)
         errors = np.where(consistent & ~np.isnan(self.errors), self.errors, np.inf)
         flat_errors = errors.reshape((-1,) + errors.shape[2:])
-        index = np.argmin(flat_errors, axis=0)[None]
+        index = _first_argmin(flat_errors)[None]
 
         def pick(array):
             return np.take_along_axis(array.reshape(flat_errors.shape), index, axis=0)[0]
@@ -86,20 +86,39 @@ class BestEntry(NamedTuple):
     roundoff: np.ndarray
 
 
+def _first_argmin(rows: np.ndarray) -> np.ndarray:
+    """``np.argmin(rows, axis=0)``, one row at a time (fast for many elements)."""
+    lowest = np.full(rows.shape[1:], np.inf)
+    index = np.zeros(rows.shape[1:], dtype=np.intp)
+    for i, row in enumerate(rows):
+        lower = row < lowest
+        lowest = np.where(lower, row, lowest)
+        index[lower] = i
+    return index
+
+
 def _consistent(values: np.ndarray, errors: np.ndarray) -> np.ndarray:
-    """Whether each entry's interval meets the intervals of all entries at finer steps."""
+    """Whether each entry's interval meets the intervals of all entries at finer steps.
+
+    Rows are visited from the finest up, carrying the highest lower end and
+    the lowest upper end of the finite intervals seen so far; one entry at a
+    time, so large tables need no temporaries of their own size.
+    """
+    count, columns = values.shape[:2]
+    consistent = np.empty(values.shape, dtype=bool)
+    highest_lower = np.full(values.shape[2:], -np.inf)
+    lowest_upper = np.full(values.shape[2:], np.inf)
     with np.errstate(invalid="ignore"):
-        trusted = np.isfinite(errors) & np.isfinite(values)
-        lower = np.where(trusted, values - errors, -np.inf).max(axis=1)  # (Q, *S)
-        upper = np.where(trusted, values + errors, np.inf).min(axis=1)
-        consistent = np.ones(values.shape, dtype=bool)
-        highest_lower = np.full(lower.shape[1:], -np.inf)
-        lowest_upper = np.full(upper.shape[1:], np.inf)
-        for q in range(values.shape[0] - 1, -1, -1):
-            consistent[q] = ((values[q] + errors[q] >= highest_lower)
-                             & (values[q] - errors[q] <= lowest_upper))
-            highest_lower = np.maximum(highest_lower, lower[q])
-            lowest_upper = np.minimum(lowest_upper, upper[q])
+        for q in range(count - 1, -1, -1):
+            row_lower, row_upper = highest_lower, lowest_upper
+            for k in range(columns):
+                lower = values[q, k] - errors[q, k]
+                upper = values[q, k] + errors[q, k]
+                consistent[q, k] = (upper >= highest_lower) & (lower <= lowest_upper)
+                trusted = np.isfinite(lower) & np.isfinite(upper)
+                row_lower = np.maximum(row_lower, np.where(trusted, lower, -np.inf))
+                row_upper = np.minimum(row_upper, np.where(trusted, upper, np.inf))
+            highest_lower, lowest_upper = row_lower, row_upper
     return consistent
 
 

@@ -185,3 +185,18 @@ def test_structurally_zero_jacobian_entries_do_not_trigger_more_rounds():
     exact = np.tril(np.ones((20, 20))) * np.cos(x)
     assert res.nfev == 22 * x.size + 1
     assert np.max(np.abs(res.df - exact)) < 1e-12
+
+
+def test_later_rounds_evaluate_only_the_directions_that_need_them():
+    # Only the last column sits next to a singularity (log at 1e-3); the
+    # other nine columns must not be evaluated again.
+    def f(x):
+        return np.concatenate([np.sin(x[..., :-1]), np.log(x[..., -1:])], axis=-1)
+
+    x = np.append(np.linspace(0.1, 0.9, 9), 1e-3)
+    res = jacobian(f, x)
+    exact = np.diag(np.append(np.cos(x[:-1]), 1 / x[-1]))
+    first_round = 22 * x.size + 1
+    assert first_round < res.nfev <= first_round + 3 * 23
+    assert np.all(np.abs(res.df - exact) <= res.error)
+    assert abs(res.df[-1, -1] - 1e3) < 1e-6
