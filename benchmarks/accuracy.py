@@ -1,6 +1,7 @@
 """Accuracy benchmark: finitediff vs numdifftools vs scipy.differentiate.
 
-Usage (from the repository root): python -m benchmarks.accuracy [--show-failures]
+Usage (from the repository root):
+python -m benchmarks.accuracy [--show-failures] [--seed N]
 
 Prints one table per battery (all orders, and first derivatives only, where
 scipy.differentiate takes part). References come from mpmath.diff at 60
@@ -168,11 +169,19 @@ def failures(rows, limit=20):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="draw the held-out and fresh batteries from this seed instead "
+                             "(the main battery is left out)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    for title, battery in (("main battery", main_battery()),
-                           ("held-out battery (random compositions)", heldout_battery()),
-                           ("fresh battery (random families)", fresh_battery())):
+    if args.seed is None:
+        batteries = (("main battery", main_battery()),
+                     ("held-out battery (random compositions)", heldout_battery()),
+                     ("fresh battery (random families)", fresh_battery()))
+    else:
+        batteries = ((f"held-out battery, seed {args.seed}", heldout_battery(seed=args.seed)),
+                     (f"fresh battery, seed {args.seed}", fresh_battery(seed=args.seed)))
+    for title, battery in batteries:
         rows = measure(battery, ORDERS)
         table(f"{title}: orders 1-4", rows, lambda c: True)
         table(f"{title}: first derivatives", rows, lambda c: c[2] == 1)
