@@ -1,9 +1,10 @@
 """Test batteries for the accuracy benchmark: smooth functions with mpmath twins.
 
 Each case is ``(name, f_numpy, f_mpmath, points)``; f is finite on a
-neighbourhood of every point, and the points avoid zeros of the derivatives
-of orders 1-4 (where a relative error is undefined). ``main_battery`` is the tuned-against set,
-``heldout_battery`` is built from random compositions at random points.
+neighbourhood of every point. In ``main_battery`` (the tuned-against set) the
+points avoid zeros of the derivatives of orders 1-4, where a relative error is
+undefined; ``heldout_battery`` (random compositions) and ``fresh_battery``
+(random members of other families) take random points as they come.
 """
 
 from __future__ import annotations
@@ -86,4 +87,63 @@ def heldout_battery(count: int = 40, seed: int = 20240611):
         if not np.all(np.isfinite(values)) or np.any(np.abs(values) > 1e100):
             continue
         cases.append((f"{outer_name}({a:.3g}*{inner_name}+{b:.2f})", f, f_mp, [x]))
+    return cases
+
+
+def _fresh_family(rng):
+    """One random member of a family unlike the compositions above: ``(name, f, f_mp)``."""
+    family = int(rng.integers(8))
+    if family == 0:  # exp(sin): entire, oscillating derivatives
+        c, phase = float(10 ** rng.uniform(-0.5, 1.0)), float(rng.uniform(0, 2 * np.pi))
+        return (f"exp(sin({c:.3g}x+{phase:.2f}))", lambda t: np.exp(np.sin(c * t + phase)),
+                lambda t: mp.exp(mp.sin(c * t + phase)))
+    if family == 1:  # complex poles a ± i·d close to the real axis
+        a, d, c = float(rng.uniform(-3, 3)), float(10 ** rng.uniform(-1.5, 0)), float(
+            rng.uniform(-2, 2))
+        return (f"(x{c:+.2f})/((x{-a:+.2f})^2+{d:.3g}^2)",
+                lambda t: (t + c) / ((t - a) ** 2 + d * d),
+                lambda t: (t + c) / ((t - a) ** 2 + mp.mpf(d) ** 2))
+    if family == 2:  # polynomial times exponential
+        coefficients = [float(v) for v in rng.normal(size=int(rng.integers(3, 7)))]
+        rate = float(rng.uniform(-3, 3))
+        return (f"poly{len(coefficients) - 1}*exp({rate:.2f}x)",
+                lambda t: np.polyval(coefficients, t) * np.exp(rate * t),
+                lambda t: mp.polyval(coefficients, t) * mp.exp(rate * t))
+    if family == 3:  # branch points a ± i·d
+        a, d = float(rng.uniform(-3, 3)), float(10 ** rng.uniform(-1.5, 0))
+        return (f"sqrt((x{-a:+.2f})^2+{d:.3g}^2)", lambda t: np.sqrt((t - a) ** 2 + d * d),
+                lambda t: mp.sqrt((t - a) ** 2 + mp.mpf(d) ** 2))
+    if family == 4:  # logistic
+        c, a = float(10 ** rng.uniform(0, 1)), float(rng.uniform(-1, 1))
+        return (f"1/(1+exp(-{c:.3g}(x{-a:+.2f})))", lambda t: 1 / (1 + np.exp(-c * (t - a))),
+                lambda t: 1 / (1 + mp.exp(-c * (t - a))))
+    if family == 5:  # Gaussian wave packet
+        c, omega = float(10 ** rng.uniform(-1, 0.5)), float(10 ** rng.uniform(0, 1.3))
+        return (f"exp(-{c:.3g}x^2)cos({omega:.3g}x)",
+                lambda t: np.exp(-c * t * t) * np.cos(omega * t),
+                lambda t: mp.exp(-c * t * t) * mp.cos(omega * t))
+    if family == 6:  # logarithm of a positive quadratic with complex roots
+        a, d = float(rng.uniform(-3, 3)), float(10 ** rng.uniform(-1.5, 0))
+        return (f"log((x{-a:+.2f})^2+{d:.3g}^2)", lambda t: np.log((t - a) ** 2 + d * d),
+                lambda t: mp.log((t - a) ** 2 + mp.mpf(d) ** 2))
+    omega, rate = float(10 ** rng.uniform(0, 1.3)), float(rng.uniform(-1, 1))
+    return (f"sin({omega:.3g}x)cosh({rate:.2f}x)", lambda t: np.sin(omega * t) * np.cosh(rate * t),
+            lambda t: mp.sin(omega * t) * mp.cosh(rate * t))
+
+
+def fresh_battery(count: int = 60, seed: int = 7_340_021):
+    """Random members of eight parametric families (exp∘sin, complex poles and branch
+    points near the real axis, polynomial × exponential, logistic, wave packets,
+    log of quadratics, sin·cosh) at random points in [-4, 4]; built after the
+    engine was last tuned, to check that it was not tuned to the first two."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    while len(cases) < count:
+        name, f, f_mp = _fresh_family(rng)
+        x = float(rng.uniform(-4, 4))
+        with np.errstate(all="ignore"):
+            values = f(x + np.linspace(-0.05, 0.05, 11))
+        if not np.all(np.isfinite(values)) or np.any(np.abs(values) > 1e100):
+            continue
+        cases.append((name, f, f_mp, [x]))
     return cases

@@ -1,15 +1,19 @@
 """The adaptive estimator: a geometric sequence of steps, Richardson, the best entry.
 
 For every direction ``D_r`` the stencil is applied at the scales
-``s_q = 2^-q`` (q = 0..Q-1) on ``φ_r(t) = f(x + t·D_r)``; with ratio 2 and
-integer offsets the scales share points, and every point goes to f in one
-call. The Richardson table of these estimates gives, per output element, the
-entry with the smallest error estimate.
+``s_q = 2^-q`` (q = 0..10; ``2^(-q/2)``, q = 2..11, for n >= 3, see
+:func:`step_scales`) on ``φ_r(t) = f(x + t·D_r)``; the scales share points,
+and every point goes to f in one call. The Richardson table of these
+estimates gives, per output element, the entry with the smallest error
+estimate.
 
 A second round runs where the first could not deliver: where f was
 non-finite at stencil points (a domain edge, a singularity) the range of
-scales moves below the failing ones, and where the best entry sat at the
-small end of the range with a poor error the range moves down too. For a
+scales moves below the failing ones; where the best entry sat at the small
+end of the range with a poor error the range moves down part of its length;
+and where no entry converged at all (the error is a sizeable fraction of the
+value: a pole or many periods inside every stencil) the range moves below
+itself. For a
 first derivative the centre is also evaluated, so forward and backward
 estimates come from the same points: they stand in where the central
 stencil meets non-finite values on one side, and their disagreement flags a
@@ -22,20 +26,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .directional import apply_stencil, directional_values
+from .directional import apply_stencil, directional_samples
 from .extrapolate import richardson
 from .stencil import Stencil
 
-__all__ = ["AdaptiveEstimate", "adaptive_estimate", "NUM_SCALES", "TOP_STEP"]
+__all__ = ["AdaptiveEstimate", "adaptive_estimate", "step_scales", "NUM_SCALES", "TOP_STEP"]
 
-#: Number of step scales per round (ratio 2 between them).
+#: Number of step scales per round (ratio 2 between them) for n < HIGH_ORDER.
 NUM_SCALES = 11
+#: From this derivative order on, the ratio is √2: HIGH_ORDER_SCALES scales
+#: ``2^(-q/2)`` from q = HIGH_ORDER_START.
+HIGH_ORDER = 3
+HIGH_ORDER_SCALES = 10
+HIGH_ORDER_START = 2
 #: The largest step, relative to ``max(|x|, 1)``.
 TOP_STEP = 0.5
 #: Rounds at most: the first, then ranges moved to smaller steps.
 MAX_ROUNDS = 4
 #: Relative error above which another round is tried.
 RETRY_ERROR = 1e-10
+#: Relative error above which no entry of the range counts as converged
+#: (unless the error is ROUNDOFF_DOMINATED times the round-off or less).
+UNRESOLVED_ERROR = 1e-3
+ROUNDOFF_DOMINATED = 100.0
+#: A poor best entry among the finest EDGE_ROWS rows asks for smaller steps.
+EDGE_ROWS = 2
+#: Output elements (directions × outputs) whose Richardson tables are built
+#: together; bounds the memory of large Jacobians and Hessians.
+CHUNK_ELEMENTS = 2**14
 #: One-sided estimates that differ by more than this many times their
 #: combined error (and by this relative amount) indicate a kink.
 KINK_FACTOR = 10.0
@@ -61,6 +79,23 @@ def _symmetric(stencil: Stencil) -> bool:
     return offsets == {-o for o in offsets}
 
 
+def step_scales(n: int) -> np.ndarray:
+    """The scales of one round for derivative order ``n``, largest first.
+
+    For n <= 2 they are ``2^-q``, q = 0..10. The round-off of an n-th
+    derivative stencil grows like ``h^-n``, so for n >= 3 the steps where it
+    balances the truncation error form a narrow band; there the ratio is
+    ``√2`` (``2^(-q/2)``, q = 2..11), which puts twice as many rows into the
+    band. The offsets ±1, ±2 of those stencils still share points between
+    rows (``2·s_q = s_(q-2)``, built exactly with ``ldexp``), so a row still
+    costs one point per side; the narrower range is widened by later rounds.
+    """
+    if n < HIGH_ORDER:
+        return 2.0 ** -np.arange(NUM_SCALES)
+    q = np.arange(HIGH_ORDER_SCALES) + HIGH_ORDER_START
+    return np.ldexp(np.where(q % 2, np.sqrt(0.5), 1.0), -(q // 2))
+
+
 def _best(stencil: Stencil, gathered, positions, scales, noise):
     """Best Richardson entry ``(value, error, q)`` of ``stencil`` on gathered values."""
     support = [stencil.offsets.index(o) for o in stencil.support]
@@ -68,27 +103,60 @@ def _best(stencil: Stencil, gathered, positions, scales, noise):
     table, roundoff = apply_stencil(part, stencil.support_weights, scales, stencil.n, noise)
     step = 2 if _symmetric(stencil) else 1
     columns = 1 + max(1, 12 // step)
-    extrapolated = richardson(table, order=int(stencil.accuracy), step=step,
+    ratio = float(scales[0] / scales[1])
+    extrapolated = richardson(table, ratio=ratio, order=int(stencil.accuracy), step=step,
                               columns=columns, roundoff=roundoff)
-    value, error, q = extrapolated.best()
-    return value, error, scales[q]
+    entry = extrapolated.best_entry()
+    with np.errstate(invalid="ignore"):
+        # Not converged: the error is large against the value and is not round-off.
+        unresolved = ~((entry.error <= UNRESOLVED_ERROR * np.abs(entry.value))
+                       | (entry.error <= ROUNDOFF_DOMINATED * entry.roundoff))
+    return (entry.value, entry.error, scales[entry.q]), unresolved
 
 
 def _round(evaluator, x, displacements, stencil, scales, noise):
-    """One batched round: central (or given) stencil plus, for n = 1, both one-sided."""
+    """One batched round: central (or given) stencil plus, for n = 1, both one-sided.
+
+    All points reach f in one call; the Richardson tables are then built for
+    at most ``CHUNK_ELEMENTS`` output elements at a time, so a large Jacobian
+    never holds every table (or every gathered value) at once.
+    """
     offsets = sorted(set(stencil.support) | ({0} if stencil.n == 1 else set()))
-    gathered = directional_values(evaluator, x, displacements, offsets, scales)
+    per_factor, inverse = directional_samples(evaluator, x, displacements, offsets, scales)
+    shape = per_factor.shape[1:]  # (R, *out)
+    flat = per_factor.reshape(len(per_factor), -1)
+    level = None if noise is None else np.broadcast_to(noise, shape).reshape(-1)
     positions = {o: i for i, o in enumerate(offsets)}
-    finite = np.isfinite(gathered)
-    main = _best(stencil, gathered, positions, scales, noise)
+    pieces = []
+    for start in range(0, max(flat.shape[1], 1), CHUNK_ELEMENTS):
+        part = slice(start, start + CHUNK_ELEMENTS)
+        pieces.append(_round_part(stencil, flat[:, part][inverse], positions, scales,
+                                  None if level is None else level[part]))
+
+    def join(*parts):
+        return np.concatenate(parts, axis=-1).reshape(shape)
+
+    main = tuple(join(*items) for items in zip(*(piece[0] for piece in pieces)))
     sides = None
+    if pieces[0][1] is not None:
+        sides = tuple(tuple(join(*items) for items in zip(*(piece[1][side] for piece in pieces)))
+                      for side in range(2))
+    return (main, sides, join(*(piece[2] for piece in pieces)),
+            join(*(piece[3] for piece in pieces)))
+
+
+def _round_part(stencil, gathered, positions, scales, noise):
+    """:func:`_round` on gathered values ``(Q, O, m)`` of m output elements."""
+    main, unresolved = _best(stencil, gathered, positions, scales, noise)
+    sides = None
+    offsets = list(positions)
     if stencil.n == 1 and min(offsets) < 0 < max(offsets):
-        sides = (_best(Stencil([0, 1], 1), gathered, positions, scales, noise),
-                 _best(Stencil([-1, 0], 1), gathered, positions, scales, noise))
-    bad = ~finite.all(axis=1)  # (Q, R, *out): a stencil point was non-finite
-    failing = np.where(bad.any(axis=0), np.max(np.where(bad, np.arange(len(scales)).reshape(
-        (-1,) + (1,) * (bad.ndim - 1)), -1), axis=0), -1)
-    return main, sides, failing
+        sides = (_best(Stencil([0, 1], 1), gathered, positions, scales, noise)[0],
+                 _best(Stencil([-1, 0], 1), gathered, positions, scales, noise)[0])
+    bad = ~np.isfinite(gathered).all(axis=1)  # (Q, m): a stencil point was non-finite
+    rows = np.arange(len(scales))[:, None]
+    failing = np.where(bad.any(axis=0), np.max(np.where(bad, rows, -1), axis=0), -1)
+    return main, sides, failing, unresolved
 
 
 def _combine(main, sides, failing):
@@ -115,18 +183,22 @@ def _kink(sides, value):
                 & (gap > KINK_RELATIVE * np.maximum(np.abs(forward), np.abs(backward))))
 
 
-def _retry_factor(error, value, failing, scale, scales, elementwise):
+def _retry_factor(error, value, failing, unresolved, scale, scales, elementwise):
     """Per output element, how much to shrink the step for a second round (1 = none).
 
     Without ``elementwise`` the factor is shared by all outputs of a direction,
-    so it has shape ``(R, 1, …)``.
+    so it has shape ``(R, 1, …)``. Factors are relative to the top scale.
     """
     count = len(scales)
+    relative = scales / scales[0]
+    ratio = scales[0] / scales[1]
     with np.errstate(invalid="ignore"):
         poor = ~(error <= RETRY_ERROR * np.abs(value))
-    at_edge = scale <= scales[max(count - 3, 0)]
-    shrink = np.where(poor & at_edge, scales[max(count - 4, 0)], 1.0)
-    below_failure = 0.5 ** (failing + 1.0)
+    at_edge = scale <= scales[max(count - EDGE_ROWS, 0)]
+    shrink = np.where(poor & at_edge, relative[max(count - 4, 0)], 1.0)
+    # Nothing converged anywhere in the range: move the whole range below it.
+    shrink = np.where(unresolved & ~at_edge, relative[-1] / ratio, shrink)
+    below_failure = relative[failing] / ratio
     shrink = np.where(poor & (failing >= 0), np.minimum(shrink, below_failure), shrink)
     if elementwise or shrink.ndim == 1:
         return shrink
@@ -135,10 +207,10 @@ def _retry_factor(error, value, failing, scale, scales, elementwise):
 
 def _rescaled(outcome, power):
     """A round's results along ``c·D`` expressed along ``D``: divide by ``c^n``."""
-    main, sides, failing = outcome
+    main, sides, failing, unresolved = outcome
     value, error, scale = main
     sides = None if sides is None else tuple((v / power, e / power, s) for v, e, s in sides)
-    return (value / power, error / power, scale), sides, failing
+    return (value / power, error / power, scale), sides, failing, unresolved
 
 
 def _prefer_finer(old_value, old_error, new_value, new_error):
@@ -156,35 +228,50 @@ def adaptive_estimate(
     ``elementwise`` says that output element ``i`` depends only on input
     element ``i`` (``derivative``), so each element may get its own retry step.
     """
-    scales = 2.0 ** -np.arange(NUM_SCALES)
-    main, sides, failing = _round(evaluator, x, displacements, stencil, scales, noise)
+    scales = step_scales(stencil.n)
+    main, sides, failing, unresolved = _round(evaluator, x, displacements, stencil, scales,
+                                              noise)
     value, error, scale, one_sided = _combine(main, sides, failing)
     kink = _kink(sides, value)
     shrunk = np.zeros(value.shape, dtype=bool)
     total = np.ones(1)
     latest_scale = scale
     for _ in range(MAX_ROUNDS - 1):
-        factor = _retry_factor(error, value, failing, latest_scale, scales, elementwise)
+        factor = _retry_factor(error, value, failing, unresolved, latest_scale, scales,
+                               elementwise)
         if not np.any(factor < 1):
             break
         total = total * factor
+        # Only the directions that asked for smaller steps go to f again (a
+        # derivative has one direction, and its elements keep their own steps).
+        rows = (np.arange(len(displacements)) if elementwise else
+                np.flatnonzero(np.reshape(factor, len(displacements)) < 1))
         along = total.reshape(displacements.shape if elementwise else
-                              (-1,) + (1,) * (displacements.ndim - 1))
-        outcome = _round(evaluator, x, displacements * along, stencil, scales, noise)
+                              (-1,) + (1,) * (displacements.ndim - 1))[rows]
+        outcome = _round(evaluator, x, displacements[rows] * along, stencil, scales, noise)
         # φ along the shrunk displacement is φ(c·t): its n-th derivative is c^n φ^(n).
-        main2, sides2, failing = _rescaled(outcome, total**stencil.n)
-        value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing)
-        latest_scale = scale2
-        better = _prefer_finer(value, error, value2, error2)
-        value = np.where(better, value2, value)
-        error = np.where(better, error2, error)
-        scale = np.where(better, scale2 * total, scale)
-        one_sided = np.where(better, one_sided2, one_sided)
-        shrunk |= better
+        main2, sides2, failing2, unresolved2 = _rescaled(outcome, total[rows]**stencil.n)
+        value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing2)
+        better = _prefer_finer(value[rows], error[rows], value2, error2)
+
+        def update(old, new, better=better, rows=rows):
+            old = np.array(old, copy=True)
+            old[rows] = np.where(better, new, old[rows])
+            return old
+
+        value, error = update(value, value2), update(error, error2)
+        scale = update(scale, scale2 * total[rows])
+        one_sided = update(one_sided, one_sided2)
+        shrunk[rows] |= better
         if sides is not None:
-            kink = np.where(better, _kink(sides2, value2), kink)
-            sides = [tuple(np.where(better, new, old) for new, old in zip(pair2, pair1))
+            kink = update(kink, _kink(sides2, value2))
+            sides = [tuple(update(old, new) for new, old in zip(pair2, pair1))
                      for pair2, pair1 in zip(sides2, sides)]
+        # Directions left out of this round are settled.
+        failing = np.full(value.shape, -1)
+        unresolved = np.zeros(value.shape, dtype=bool)
+        latest_scale = np.full(value.shape, scales[0])
+        failing[rows], unresolved[rows], latest_scale[rows] = failing2, unresolved2, scale2
     forward = sides[0][0] if sides is not None else np.full(value.shape, np.nan)
     backward = sides[1][0] if sides is not None else np.full(value.shape, np.nan)
     return AdaptiveEstimate(value, error, scale, one_sided, shrunk, kink, forward, backward)

@@ -175,12 +175,14 @@ def derivative(
     step : float, optional
         Absolute step, used exactly as given (one stencil at ``h`` and ``2h``).
         By default (None) the adaptive estimator: the stencil at the steps
-        ``H·2^-q``, q = 0..10, with ``H = 0.5·max(|x|, 1)``, all in one call
-        of f, Richardson-extrapolated; the entry with the smallest error that
-        is consistent with every finer step is returned. Where f is
-        non-finite at stencil points, or the best entry needs smaller steps,
-        further rounds move the range down (at most 4 rounds), and a first
-        derivative falls back to a one-sided estimate from the same points.
+        ``H·2^-q``, q = 0..10, with ``H = 0.5·max(|x|, 1)`` (for n >= 3 at
+        ``H·2^(-q/2)``, q = 2..11), all in one call of f,
+        Richardson-extrapolated; the entry with the smallest error that is
+        consistent with every finer step is returned. Where f is non-finite
+        at stencil points, where the best entry needs smaller steps, or where
+        nothing converged, further rounds move the range down (at most 4
+        rounds), and a first derivative falls back to a one-sided estimate
+        from the same points.
     args : tuple, optional
         Extra arguments for ``f``.
     vectorized : bool, optional

@@ -14,7 +14,7 @@ import numpy as np
 from .evaluate import Evaluator
 from .stencil import Stencil
 
-__all__ = ["apply_stencil", "directional_table", "directional_values"]
+__all__ = ["apply_stencil", "directional_samples", "directional_table", "directional_values"]
 
 
 def directional_values(
@@ -29,6 +29,24 @@ def directional_values(
     Returns an array of shape ``(Q, O, R, *out)``. Points shared between
     scales (equal ``o·s``) and the centre, shared between directions, are
     evaluated once.
+    """
+    values, inverse = directional_samples(evaluator, x, displacements, offsets, scales)
+    return values[inverse]
+
+
+def directional_samples(
+    evaluator: Evaluator,
+    x: np.ndarray,
+    displacements: np.ndarray,
+    offsets,
+    scales,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values behind :func:`directional_values`, without repeating them.
+
+    Returns ``values`` of shape ``(F, R, *out)``, one row per distinct factor
+    ``o·s_q``, and ``inverse`` of shape ``(Q, O)`` with
+    ``directional_values(...) == values[inverse]``; indexing a slice of the
+    trailing axes first gathers part of the outputs only.
     """
     scales = np.asarray(scales, dtype=np.float64)
     factors = np.multiply.outer(scales, np.asarray(offsets, dtype=np.float64))
@@ -51,7 +69,7 @@ def directional_values(
         position = int(np.searchsorted(unique, 0.0))
         centre = np.broadcast_to(centre[None], (1, count) + out_shape)
         per_factor = np.concatenate([per_factor[:position], centre, per_factor[position:]])
-    return per_factor[inverse]
+    return per_factor, inverse
 
 
 def apply_stencil(gathered: np.ndarray, weights, scales, n: int, noise=None):

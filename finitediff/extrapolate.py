@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import check_argument, check_positive_int
 
-__all__ = ["RichardsonTable", "richardson"]
+__all__ = ["BestEntry", "RichardsonTable", "richardson"]
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -54,32 +55,70 @@ class RichardsonTable:
         expansion, so a coarse entry that disagrees with them is an accident
         (a pole inside the stencil, a periodic f sampled at its period).
         Among the candidates the smallest error wins. Returns
-        ``(value, error, q)``.
+        ``(value, error, q)``; :meth:`best_entry` also gives ``k`` and the
+        round-off of the entry.
         """
+        entry = self.best_entry()
+        return entry.value, entry.error, entry.q
+
+    def best_entry(self) -> BestEntry:
+        """The entry chosen by :meth:`best`, with its column and its round-off."""
         consistent = _consistent(self.values, self.errors)
         errors = np.where(consistent & ~np.isnan(self.errors), self.errors, np.inf)
         flat_errors = errors.reshape((-1,) + errors.shape[2:])
-        flat_values = self.values.reshape(flat_errors.shape)
-        index = np.argmin(flat_errors, axis=0)
-        value = np.take_along_axis(flat_values, index[None], axis=0)[0]
-        error = np.take_along_axis(flat_errors, index[None], axis=0)[0]
-        return value, error, index // self.values.shape[1]
+        index = _first_argmin(flat_errors)[None]
+
+        def pick(array):
+            return np.take_along_axis(array.reshape(flat_errors.shape), index, axis=0)[0]
+
+        columns = self.values.shape[1]
+        return BestEntry(pick(self.values), pick(errors), index[0] // columns,
+                         index[0] % columns, pick(self.roundoff))
+
+
+class BestEntry(NamedTuple):
+    """One chosen entry per element: value, error, row ``q``, column ``k``, round-off."""
+
+    value: np.ndarray
+    error: np.ndarray
+    q: np.ndarray
+    k: np.ndarray
+    roundoff: np.ndarray
+
+
+def _first_argmin(rows: np.ndarray) -> np.ndarray:
+    """``np.argmin(rows, axis=0)``, one row at a time (fast for many elements)."""
+    lowest = np.full(rows.shape[1:], np.inf)
+    index = np.zeros(rows.shape[1:], dtype=np.intp)
+    for i, row in enumerate(rows):
+        lower = row < lowest
+        lowest = np.where(lower, row, lowest)
+        index[lower] = i
+    return index
 
 
 def _consistent(values: np.ndarray, errors: np.ndarray) -> np.ndarray:
-    """Whether each entry's interval meets the intervals of all entries at finer steps."""
+    """Whether each entry's interval meets the intervals of all entries at finer steps.
+
+    Rows are visited from the finest up, carrying the highest lower end and
+    the lowest upper end of the finite intervals seen so far; one entry at a
+    time, so large tables need no temporaries of their own size.
+    """
+    count, columns = values.shape[:2]
+    consistent = np.empty(values.shape, dtype=bool)
+    highest_lower = np.full(values.shape[2:], -np.inf)
+    lowest_upper = np.full(values.shape[2:], np.inf)
     with np.errstate(invalid="ignore"):
-        trusted = np.isfinite(errors) & np.isfinite(values)
-        lower = np.where(trusted, values - errors, -np.inf).max(axis=1)  # (Q, *S)
-        upper = np.where(trusted, values + errors, np.inf).min(axis=1)
-        consistent = np.ones(values.shape, dtype=bool)
-        highest_lower = np.full(lower.shape[1:], -np.inf)
-        lowest_upper = np.full(upper.shape[1:], np.inf)
-        for q in range(values.shape[0] - 1, -1, -1):
-            consistent[q] = ((values[q] + errors[q] >= highest_lower)
-                             & (values[q] - errors[q] <= lowest_upper))
-            highest_lower = np.maximum(highest_lower, lower[q])
-            lowest_upper = np.minimum(lowest_upper, upper[q])
+        for q in range(count - 1, -1, -1):
+            row_lower, row_upper = highest_lower, lowest_upper
+            for k in range(columns):
+                lower = values[q, k] - errors[q, k]
+                upper = values[q, k] + errors[q, k]
+                consistent[q, k] = (upper >= highest_lower) & (lower <= lowest_upper)
+                trusted = np.isfinite(lower) & np.isfinite(upper)
+                row_lower = np.maximum(row_lower, np.where(trusted, lower, -np.inf))
+                row_upper = np.minimum(row_upper, np.where(trusted, upper, np.inf))
+            highest_lower, lowest_upper = row_lower, row_upper
     return consistent
 
 
@@ -175,7 +214,7 @@ def _errors(values: np.ndarray, rounding: np.ndarray, safety: float) -> np.ndarr
                     neighbours.append(values[q + 1, k])
                 if k >= 1:
                     neighbours += [values[q, k - 1], values[q - 1, k - 1]]
-                if len(neighbours) < 2 + (q + 1 < count) and k >= 1:
+                if len(neighbours) < 2 + (q + 1 < count and k >= 1):
                     continue
                 spread = np.max([np.abs(values[q, k] - other) for other in neighbours], axis=0)
                 error = safety * spread + 4.0 * rounding[q, k] + 2 * _EPS * np.abs(values[q, k])

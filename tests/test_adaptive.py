@@ -8,6 +8,7 @@ import pytest
 from scipy.optimize import rosen, rosen_der, rosen_hess
 
 from finitediff import Stencil, derivative, estimate_step, gradient, hessian, jacobian, jvp
+from finitediff.adaptive import step_scales
 
 
 def mp_derivative(f_mp, x, n):
@@ -128,3 +129,74 @@ def test_noise_argument_is_validated():
 def test_order_zero_returns_the_value():
     res = derivative(np.exp, 1.0, n=0)
     assert res.df == math.exp(1.0) and res.error <= 1e-15
+
+
+def test_high_order_scales_have_ratio_root_two_and_share_points():
+    scales = step_scales(4)
+    assert np.allclose(scales[:-1] / scales[1:], math.sqrt(2), rtol=1e-15)
+    assert np.array_equal(2 * scales[2:], scales[:-2])  # offsets ±2 reuse the points of ±1
+    assert np.array_equal(step_scales(1), 2.0 ** -np.arange(11))
+
+
+def test_fourth_derivative_costs_one_point_per_side_per_scale():
+    points = []
+
+    def counted(x):
+        points.extend(np.ravel(x))
+        return np.exp(np.sin(x))
+
+    res = derivative(counted, 0.3, n=4)
+    rows = len(step_scales(4))
+    assert res.nfev == len(points) == len(set(points)) == 2 * (rows + 2) + 1
+
+
+HIGHER_ORDER_CASES = [
+    (lambda x: np.exp(np.sin(3 * x)), lambda x: mp.exp(mp.sin(3 * x)), 0.4, 4),
+    (lambda x: 1 / (1 + 4 * x * x), lambda x: 1 / (1 + 4 * x * x), 0.9, 4),
+    (lambda x: np.log(2 + np.cos(x)), lambda x: mp.log(2 + mp.cos(x)), 0.8, 4),
+    (lambda x: np.sqrt(x * x + 0.3), lambda x: mp.sqrt(x * x + 0.3), 1.1, 4),
+    (lambda x: 1 / (x + 2), lambda x: 1 / (x + 2), -1.97, 4),
+    (np.log, mp.log, 0.004, 4),
+    (lambda x: np.arctan(2 * x), lambda x: mp.atan(2 * x), 0.35, 3),
+]
+
+
+@pytest.mark.parametrize(("f", "f_mp", "x", "n"), HIGHER_ORDER_CASES)
+def test_third_and_fourth_derivatives_reach_relative_error_1e_8(f, f_mp, x, n):
+    res = derivative(f, x, n=n)
+    exact = mp_derivative(f_mp, x, n)
+    assert abs(res.df - exact) <= min(res.error, 1e-8 * abs(exact))
+
+
+@pytest.mark.parametrize(("f", "x", "n", "exact"), [
+    (lambda x: 1 / (x + 2), -1.97, 4, 24 / 0.03**5),  # the pole is inside every first stencil
+    (lambda x: np.cos(700 * x), 0.2, 3, 700**3 * math.sin(140.0)),  # many periods per stencil
+])
+def test_range_moves_below_itself_when_nothing_converged(f, x, n, exact):
+    res = derivative(f, x, n=n)
+    assert abs(res.df - exact) <= res.error <= 1e-6 * abs(exact)
+
+
+def test_structurally_zero_jacobian_entries_do_not_trigger_more_rounds():
+    # Entries that are exactly zero have a round-off error but nothing to
+    # converge: one round of 11 scales (22 points per column, plus x) suffices.
+    x = np.linspace(-1.0, 1.0, 20)
+    res = jacobian(lambda x: np.cumsum(np.sin(x), axis=-1), x)
+    exact = np.tril(np.ones((20, 20))) * np.cos(x)
+    assert res.nfev == 22 * x.size + 1
+    assert np.max(np.abs(res.df - exact)) < 1e-12
+
+
+def test_later_rounds_evaluate_only_the_directions_that_need_them():
+    # Only the last column sits next to a singularity (log at 1e-3); the
+    # other nine columns must not be evaluated again.
+    def f(x):
+        return np.concatenate([np.sin(x[..., :-1]), np.log(x[..., -1:])], axis=-1)
+
+    x = np.append(np.linspace(0.1, 0.9, 9), 1e-3)
+    res = jacobian(f, x)
+    exact = np.diag(np.append(np.cos(x[:-1]), 1 / x[-1]))
+    first_round = 22 * x.size + 1
+    assert first_round < res.nfev <= first_round + 3 * 23
+    assert np.all(np.abs(res.df - exact) <= res.error)
+    assert abs(res.df[-1, -1] - 1e3) < 1e-6

@@ -84,3 +84,30 @@ def test_elementwise_tables():
 def test_arguments_are_validated(kwargs, error, match):
     with pytest.raises(error, match=match):
         richardson([1.0, 2.0, 3.0], **kwargs)
+
+
+def test_best_entry_names_the_chosen_cell_and_its_roundoff():
+    steps = 0.2 / 2.0 ** np.arange(8)
+    table = richardson(central_exp(steps), roundoff=EPS * np.exp(steps) / steps)
+    entry = table.best_entry()
+    assert (entry.value, entry.error, entry.q) == table.best()
+    assert entry.value == table.values[entry.q, entry.k]
+    assert entry.roundoff == table.roundoff[entry.q, entry.k]
+    assert entry.k >= 1  # extrapolation beats the raw central difference on exp
+
+
+def test_ratio_root_two_removes_even_terms():
+    # T(h) = 1 + h^2 + h^4 at steps shrinking by √2: exact after two columns.
+    h = 0.5 / np.sqrt(2.0) ** np.arange(5)
+    table = richardson(1 + h**2 + h**4, ratio=np.sqrt(2.0), order=2, step=2)
+    np.testing.assert_allclose(table.values[2:, 2], 1.0, rtol=0, atol=1e-14)
+
+
+def test_finest_raw_estimate_is_not_trusted_on_one_neighbour():
+    # Its only neighbour is the next coarser raw estimate; at tiny steps the
+    # two can agree by accident (quantised round-off), so it gets no error.
+    h = 0.5 ** np.arange(6)
+    table = richardson(1 + h**2, order=2, step=2)
+    assert np.isinf(table.errors[-1, 0])
+    assert np.all(np.isfinite(table.errors[1:-1, 0]))
+    assert np.isfinite(table.errors[-1, 1])
