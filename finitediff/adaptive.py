@@ -28,6 +28,7 @@ import numpy as np
 
 from .directional import apply_stencil, directional_samples
 from .extrapolate import richardson
+from .roundoff import measured_noise
 from .stencil import Stencil
 
 __all__ = ["AdaptiveEstimate", "adaptive_estimate", "step_scales", "NUM_SCALES", "TOP_STEP"]
@@ -125,13 +126,16 @@ def _round(evaluator, x, displacements, stencil, scales, noise):
     per_factor, inverse = directional_samples(evaluator, x, displacements, offsets, scales)
     shape = per_factor.shape[1:]  # (R, *out)
     flat = per_factor.reshape(len(per_factor), -1)
-    level = None if noise is None else np.broadcast_to(noise, shape).reshape(-1)
+    factors = np.unique(np.multiply.outer(scales, np.asarray(offsets, dtype=np.float64)))
+    level = measured_noise(factors, flat, scales)
+    if noise is not None:
+        level = np.maximum(level, np.broadcast_to(noise, shape).reshape(-1))
     positions = {o: i for i, o in enumerate(offsets)}
     pieces = []
     for start in range(0, max(flat.shape[1], 1), CHUNK_ELEMENTS):
         part = slice(start, start + CHUNK_ELEMENTS)
         pieces.append(_round_part(stencil, flat[:, part][inverse], positions, scales,
-                                  None if level is None else level[part]))
+                                  level[part]))
 
     def join(*parts):
         return np.concatenate(parts, axis=-1).reshape(shape)
@@ -214,10 +218,18 @@ def _rescaled(outcome, power):
 
 
 def _prefer_finer(old_value, old_error, new_value, new_error):
-    """Take the finer round where it is tighter or where the two disagree."""
+    """Take the finer round where it is tighter or where the two disagree.
+
+    Returns the mask and the error to report for the finer value. Where the
+    rounds disagree beyond both errors one of them is wrong, and nothing tells
+    which (round-off in a value computed by cancellation looks like a
+    converged table): the error then covers the coarser round too.
+    """
     with np.errstate(invalid="ignore"):
-        disagree = np.abs(new_value - old_value) > old_error + new_error
-    return np.isfinite(new_error) & ((new_error < old_error) | disagree)
+        gap = np.abs(new_value - old_value)
+        disagree = gap > old_error + new_error
+        covering = np.where(disagree, np.maximum(new_error, gap + old_error), new_error)
+    return np.isfinite(new_error) & ((new_error < old_error) | disagree), covering
 
 
 def adaptive_estimate(
@@ -252,7 +264,7 @@ def adaptive_estimate(
         # φ along the shrunk displacement is φ(c·t): its n-th derivative is c^n φ^(n).
         main2, sides2, failing2, unresolved2 = _rescaled(outcome, total[rows]**stencil.n)
         value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing2)
-        better = _prefer_finer(value[rows], error[rows], value2, error2)
+        better, error2 = _prefer_finer(value[rows], error[rows], value2, error2)
 
         def update(old, new, better=better, rows=rows):
             old = np.array(old, copy=True)
