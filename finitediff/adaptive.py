@@ -128,6 +128,13 @@ def _round(evaluator, x, displacements, stencil, scales, noise):
     flat = per_factor.reshape(len(per_factor), -1)
     factors = np.unique(np.multiply.outer(scales, np.asarray(offsets, dtype=np.float64)))
     level = measured_noise(factors, flat, scales)
+    epsilon = np.finfo(evaluator.dtype).eps
+    if epsilon > np.finfo(np.float64).eps:
+        # f computes in a lower precision (a float32 model accepted as such):
+        # its rounding is at least that precision's ε·max|f| along each direction.
+        with np.errstate(invalid="ignore"):
+            magnitude = np.max(np.where(np.isfinite(flat), np.abs(flat), 0.0), axis=0)
+        level = np.maximum(level, epsilon * magnitude)
     if noise is not None:
         level = np.maximum(level, np.broadcast_to(noise, shape).reshape(-1))
     positions = {o: i for i, o in enumerate(offsets)}

@@ -76,3 +76,19 @@ def test_noisy_black_box_error_bounds_hold_without_noise_hint():
                          0.5)
         bounded += abs(res.df - np.cos(0.5)) <= res.error
     assert bounded >= 19
+
+
+class _Float32Exp:
+    """exp computed exactly but declared float32, as a float32 model adapter is."""
+
+    dtype = np.float32
+
+    def __call__(self, x):
+        return np.exp(x)
+
+
+def test_declared_float32_precision_floors_the_error():
+    res = derivative(_Float32Exp(), 0.5)
+    floor = np.finfo(np.float32).eps * np.exp(0.5) / res.step
+    assert res.error >= floor
+    assert abs(res.df - np.exp(0.5)) < 1e-10  # the values were exact all along
