@@ -17,6 +17,7 @@ __all__ = [
     "FiniteDiffError",
     "PrecisionError",
     "check_argument",
+    "check_int",
     "check_positive_int",
     "check_nonnegative_int",
     "check_finite_array",
@@ -43,24 +44,23 @@ def _is_integer(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def check_nonnegative_int(name: str, value: Any) -> int:
+def check_int(name: str, value: Any, minimum: int) -> int:
+    """An integer (not a bool) of at least ``minimum``."""
     check_argument(
         _is_integer(value),
         f"`{name}` must be an integer, got {value!r} of type {type(value).__name__}",
         error=TypeError,
     )
-    check_argument(value >= 0, f"`{name}` must be >= 0, got {value}")
+    check_argument(value >= minimum, f"`{name}` must be >= {minimum}, got {value}")
     return int(value)
+
+
+def check_nonnegative_int(name: str, value: Any) -> int:
+    return check_int(name, value, 0)
 
 
 def check_positive_int(name: str, value: Any) -> int:
-    check_argument(
-        _is_integer(value),
-        f"`{name}` must be an integer, got {value!r} of type {type(value).__name__}",
-        error=TypeError,
-    )
-    check_argument(value >= 1, f"`{name}` must be >= 1, got {value}")
-    return int(value)
+    return check_int(name, value, 1)
 
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:

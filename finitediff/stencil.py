@@ -79,6 +79,17 @@ def _check_offsets(offsets: Iterable) -> tuple:
     return values
 
 
+def _check_order_and_offsets(n, offsets) -> tuple[int, tuple]:
+    n = check_nonnegative_int("n", n)
+    values = _check_offsets(offsets)
+    check_argument(
+        len(values) >= n + 1,
+        f"`offsets` must hold at least n + 1 = {n + 1} points for derivative order n={n}, "
+        f"got {len(values)}",
+    )
+    return n, values
+
+
 def fornberg_weights(offsets, n: int, x0: float = 0.0, *, exact: bool = False) -> np.ndarray:
     """Finite-difference weights of every derivative order ``0..n``.
 
@@ -105,13 +116,7 @@ def fornberg_weights(offsets, n: int, x0: float = 0.0, *, exact: bool = False) -
     >>> fornberg_weights([-1, 0, 1], 2, exact=True)[2]
     array([Fraction(1, 1), Fraction(-2, 1), Fraction(1, 1)], dtype=object)
     """
-    n = check_nonnegative_int("n", n)
-    values = _check_offsets(offsets)
-    check_argument(
-        len(values) >= n + 1,
-        f"`offsets` must hold at least n + 1 = {n + 1} points for derivative order n={n}, "
-        f"got {len(values)}",
-    )
+    n, values = _check_order_and_offsets(n, offsets)
     check_argument(math.isfinite(x0), f"`x0` must be finite, got {x0!r}")
     if exact:
         table = _fornberg_table([Fraction(v) for v in values], n, Fraction(x0))
@@ -141,13 +146,7 @@ class Stencil:
     """
 
     def __init__(self, offsets, n: int):
-        n = check_nonnegative_int("n", n)
-        values = _check_offsets(offsets)
-        check_argument(
-            len(values) >= n + 1,
-            f"`offsets` must hold at least n + 1 = {n + 1} points for derivative order n={n}, "
-            f"got {len(values)}",
-        )
+        n, values = _check_order_and_offsets(n, offsets)
         # Keep integers as integers so the repr and exact weights stay clean.
         normalized = tuple(
             int(v) if float(v).is_integer() else (v if isinstance(v, Fraction) else float(v))
