@@ -141,6 +141,50 @@ def test_vector_inputs_give_partials_along_each_component(mlp):
     np.testing.assert_allclose(np.asarray(second)[..., 0], diagonal, rtol=1e-6, atol=1e-8)
 
 
+# -- XLA ---------------------------------------------------------------------------
+class BesselJ0(keras.layers.Layer):
+    """tf.math.special.bessel_j0 has no XLA kernel on CPU."""
+
+    def call(self, inputs):
+        return tf.math.special.bessel_j0(inputs)
+
+
+def test_eager_call_runs_through_xla_traced_once_per_shape(log_model):
+    net = difference_network(log_model, orders=(1,), step=1e-3)
+    graph = net.get_layer("difference").graph
+    first = net(np.array([[1.0]]))
+    assert graph.jit_compile and graph.trace_count == 1
+    net(np.array([[2.0]]))  # another x, same shape
+    assert graph.trace_count == 1
+    net(np.array([[1.0], [2.0]]))  # another batch size: one new trace
+    assert graph.trace_count == 2
+    assert abs(float(first[0, 0]) - 1 / 3) <= 1e-6
+
+
+def test_network_of_a_model_xla_cannot_compile_uses_a_plain_graph():
+    scipy_special = pytest.importorskip("scipy.special")
+    x = keras.Input((1,), dtype="float64")
+    model = keras.Model(x, BesselJ0(dtype="float64")(x))
+    net = difference_network(model, orders=(1,), accuracy=4, step=1e-3)
+    graph = net.get_layer("difference").graph
+    value = float(net(np.array([[1.5]]))[0, 0])
+    assert not graph.jit_compile and graph.trace_count == 1
+    net(np.array([[0.5]]))
+    assert graph.trace_count == 1
+    assert abs(value + scipy_special.j1(1.5)) <= 1e-10
+
+
+def test_jit_compile_false_network_matches_the_xla_one(mlp):
+    x = np.array([[0.1, -0.3, 0.7], [0.5, 0.2, -0.4]])
+    plain = difference_network(mlp, orders=(1, 2), step=1e-3, jit_compile=False)
+    compiled = difference_network(mlp, orders=(1, 2), step=1e-3)
+    # the same points: last-bit differences of the model, amplified by h^-k
+    for a, b, tolerance in zip(plain(x), compiled(x), (1e-11, 1e-8)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=tolerance)
+    assert not plain.get_layer("difference").graph.jit_compile
+    assert compiled.get_layer("difference").graph.jit_compile
+
+
 # -- a Keras citizen --------------------------------------------------------------
 @pytest.mark.parametrize("step", [None, 1e-3], ids=["fed-step", "fixed-step"])
 def test_save_and_load_round_trips_with_safe_mode(mlp, tmp_path, step):

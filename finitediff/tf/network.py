@@ -10,6 +10,11 @@ with exact Fornberg weights ``w_ko`` on the whole union (so lower orders get
 a higher accuracy for free: orders 0–4 at ``accuracy=2`` share the points
 ``-2..2``, and orders 1 and 2 come out with accuracy 4). The step actually
 used is ``h = (x + eps) − x``, exactly representable at ``x``.
+
+Called eagerly, the layer runs its computation as one graph traced once per
+input shape and compiled with XLA when the model's ops allow (see
+:mod:`finitediff.tf.jit`); inside a graph (a ``tf.function``, ``fit``,
+``predict``) it adds its ops to that graph.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from fractions import Fraction
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from ..errors import check_argument, check_nonnegative_int, check_positive_int, check_step
 from ..stencil import Stencil
 from ..step import optimal_step
+from .jit import CompiledFunction
 from .precision import check_precision
 
 __all__ = ["DifferenceLayer", "difference_network", "difference_step", "network_stencils"]
@@ -98,11 +105,13 @@ class DifferenceLayer(keras.layers.Layer):
 
     Called as ``layer(x, eps, eps_reciprocal)`` (``step=None``) or
     ``layer(x)`` (fixed ``step``); returns a list with one tensor per order.
-    See :func:`difference_network`.
+    See :func:`difference_network`. An eager call runs through
+    :attr:`graph`, a :class:`~finitediff.tf.jit.CompiledFunction` (XLA unless
+    ``jit_compile=False`` or the model's ops do not compile).
     """
 
     def __init__(self, model, orders=(0, 1, 2), accuracy=2, step=None, batched=True,
-                 **kwargs):
+                 jit_compile=True, **kwargs):
         kwargs.setdefault("dtype", "float64")
         super().__init__(**kwargs)
         if isinstance(model, dict):
@@ -112,6 +121,8 @@ class DifferenceLayer(keras.layers.Layer):
         self.accuracy = accuracy
         self.step = check_step(step)
         self.batched = bool(batched)
+        self.jit_compile = bool(jit_compile)
+        self._graph = None
         self.stencils = network_stencils(self.orders, accuracy)
         offsets = next(iter(self.stencils.values())).offsets
         self.offsets = [o for o in offsets if o != 0]
@@ -136,9 +147,17 @@ class DifferenceLayer(keras.layers.Layer):
         config.update(
             model=keras.saving.serialize_keras_object(self.model),
             orders=list(self.orders), accuracy=self.accuracy, step=self.step,
-            batched=self.batched,
+            batched=self.batched, jit_compile=self.jit_compile,
         )
         return config
+
+    @property
+    def graph(self) -> CompiledFunction:
+        """The graph eager calls run through (built on first use)."""
+        if self._graph is None:
+            self._graph = CompiledFunction(self._compute, self.model,
+                                           jit_compile=self.jit_compile)
+        return self._graph
 
     # -- the computation ----------------------------------------------------
     def _steps(self, x, eps, eps_reciprocal):
@@ -179,6 +198,11 @@ class DifferenceLayer(keras.layers.Layer):
         return centre, shifted
 
     def call(self, x, eps=None, eps_reciprocal=None):
+        if tf.executing_eagerly():
+            return self.graph(x, eps, eps_reciprocal)
+        return self._compute(x, eps, eps_reciprocal)
+
+    def _compute(self, x, eps=None, eps_reciprocal=None):
         x = ops.cast(x, "float64")
         if self.step is not None:
             eps = ops.full((ops.shape(x)[0], 1), self.step, dtype="float64")
@@ -208,7 +232,7 @@ class DifferenceLayer(keras.layers.Layer):
 
 def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 2,
                        step: float | None = None, batched: bool = True,
-                       allow_float32: bool = False) -> keras.Model:
+                       allow_float32: bool = False, jit_compile: bool = True) -> keras.Model:
     """A Keras model that outputs the derivatives of ``model`` of the given orders.
 
     Parameters
@@ -230,6 +254,11 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
     allow_float32 : bool
         Accept a model computing below float64 (with a warning) instead of
         raising :class:`~finitediff.PrecisionError`.
+    jit_compile : bool
+        Run eager calls through a graph compiled with XLA (True), falling
+        back to a plain graph if XLA cannot compile the model's ops; with
+        False the graph is plain. Inside a ``tf.function`` or ``fit`` the
+        enclosing graph decides.
 
     Returns
     -------
@@ -257,7 +286,7 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
     step = check_step(step)
     check_precision(model, allow_float32=allow_float32)
     layer = DifferenceLayer(model, orders=orders, accuracy=accuracy, step=step, batched=batched,
-                            name="difference")
+                            jit_compile=jit_compile, name="difference")
     x = keras.Input(batch_shape=model.inputs[0].shape, dtype="float64", name="x")
     if step is None:
         eps = keras.Input(shape=(1,), dtype="float64", name="eps")
