@@ -1,8 +1,9 @@
 """Graphs compiled with XLA when the model's ops allow, plain graphs otherwise.
 
 A finite-difference estimate evaluates the model on hundreds of stacked
-points; XLA fuses the layers of such a call and, on CPU, runs it in about
-60–75% of the time of a plain ``tf.function``. Not every op has an XLA
+points; XLA fuses the layers of such a call (on CPU, the batched calls of
+``benchmarks/keras_gradient.py`` take 0.6–0.85 of the time of a plain
+``tf.function``). Not every op has an XLA
 kernel (``tf.numpy_function``, some special functions), so
 :class:`CompiledFunction` tries ``jit_compile=True`` first and, if that call
 fails where a plain ``tf.function`` succeeds, uses the plain graph from then
