@@ -7,19 +7,27 @@ Run from the repository root:
 Part 1: the gradient of an MLP (100 inputs, two tanh layers of 256, one
 output) at one point, by
 
-- finitediff ``gradient(model, x)``: all stencil points in one batched call
-  of the model through a graph traced once;
-- the difference network (orders=(1,)) at the theory-optimal step, batched
-  and per point (the literal replication: one model call per stencil point
-  inside one graph), both inside a ``tf.function``;
+- finitediff ``gradient(model, x)``: the adaptive default, and a fixed step
+  (the stencil at the step and twice the step, for the error estimate), all
+  points in one call of the model through a graph traced once (XLA);
+- the primitive ``directional_table`` at one step scale: what a fixed-step
+  gradient without the second scale would cost;
+- the difference network (orders=(1,)) at the theory-optimal step: central
+  accuracy 4 (401 rows) and 2 (201 rows), and the offsets (-1, 0, 1, 2)
+  (accuracy 3, 301 rows); called eagerly (its own XLA graph) or inside the
+  caller's ``tf.function`` with and without XLA; and per point (the literal
+  replication: one model call per stencil point inside one graph);
 - ``numdifftools.Gradient`` calling the model once per point through a
   compiled ``tf.function``;
-- TF autodiff (``GradientTape`` inside a ``tf.function``, and eagerly).
+- TF autodiff: ``GradientTape`` inside ``tf.function`` with and without XLA,
+  and eagerly.
 
 Part 2: orders 0–4 of a scalar MLP on 1000 inputs: the batched difference
-network against the per-point one, errors against nested-tape autodiff.
+network against the per-point one, XLA and plain graphs, errors against
+nested-tape autodiff.
 
-Times are the best of several repeats after a warm-up call (tracing excluded);
+Times are the best over five interleaved rounds of repeats after a warm-up
+call (tracing and XLA compilation excluded; numdifftools: best of two);
 errors are ``max|g − g_autodiff| / max|g_autodiff|``.
 """
 
@@ -36,17 +44,44 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from finitediff import Stencil, gradient, optimal_step  # noqa: E402
-from finitediff.tf import autodiff_derivatives, difference_network, difference_step  # noqa: E402
+from finitediff.calculus import directional_table  # noqa: E402
+from finitediff.evaluate import Evaluator  # noqa: E402
+from finitediff.tf import (  # noqa: E402
+    autodiff_derivatives,
+    black_box,
+    difference_network,
+    difference_step,
+)
+
+tf.get_logger().setLevel("ERROR")  # each adapter traces once per shape; no retracing notes
+
+AD_XLA = "TF autodiff, GradientTape in tf.function, XLA"
+AD_GRAPH = "TF autodiff, GradientTape in tf.function"
+AD_EAGER = "TF autodiff, eager GradientTape"
+NUMDIFFTOOLS = "numdifftools.Gradient, per-point tf.function, XLA"
 
 
 def best_time(call, repeats: int) -> float:
-    call()  # warm-up: tracing and caches
+    call()  # warm-up: tracing, XLA compilation, caches
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         call()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def best_times(calls: dict, repeats: dict, rounds: int = 5) -> dict:
+    """Best time of every call over ``rounds`` interleaved rounds of repeats.
+
+    Interleaving spreads the load of a shared machine over all methods
+    instead of charging a busy moment to one of them.
+    """
+    best = {name: best_time(call, 1) for name, call in calls.items()}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            best[name] = min(best[name], best_time(call, repeats[name]))
+    return best
 
 
 def mlp(inputs: int, width: int, seed: int) -> keras.Model:
@@ -62,45 +97,90 @@ def relative_error(value, reference) -> float:
     return float(np.max(np.abs(value - reference)) / np.max(np.abs(reference)))
 
 
-def table(title: str, rows: list[tuple[str, float, float | str]], unit: str) -> None:
-    print(f"\n{title}")
-    print(f"{'method':<54} {'time':>11} {'× autodiff':>11} {'rel. error':>11}")
-    base = dict((name, t) for name, t, _ in rows)[unit]
-    for name, seconds, error in rows:
-        shown = error if isinstance(error, str) else f"{error:.1e}"
-        print(f"{name:<54} {seconds * 1e3:>9.3f}ms {seconds / base:>11.2f} {shown:>11}")
-
-
-def part_gradient() -> None:
-    model = mlp(100, 256, seed=0)
-    rng = np.random.default_rng(0)
-    x = rng.normal(scale=0.5, size=100)
-
-    point = tf.constant(x[None], tf.float64)
-
-    @tf.function
-    def autodiff_gradient(p):
+def autodiff_calls(model, point):
+    def tape_gradient(p):
         with tf.GradientTape() as tape:
             tape.watch(p)
             value = model(p)
         return tape.gradient(value, p)
 
-    def eager_gradient():
-        with tf.GradientTape() as tape:
-            tape.watch(point)
-            value = model(point)
-        return tape.gradient(value, point)
+    xla = tf.function(tape_gradient, jit_compile=True)
+    graph = tf.function(tape_gradient)
+    return (lambda: xla(point)), (lambda: graph(point)), (lambda: tape_gradient(point))
 
-    reference = autodiff_gradient(point).numpy()[0]
 
-    def network(accuracy: int, batched: bool):
-        step = optimal_step(Stencil.central(1, accuracy)) * max(1.0, float(np.max(np.abs(x))))
-        net = difference_network(model, orders=(1,), accuracy=accuracy, step=step,
-                                 batched=batched)
-        compiled = tf.function(lambda p: net(p))
-        return lambda: compiled(point)[0, :, 0]
+def network_calls(model, x, point):
+    """Difference-network gradients: (name, call, rows per gradient)."""
+    scale = max(1.0, float(np.max(np.abs(x))))
+    calls = []
 
-    compiled_model = tf.function(lambda p: model(p))
+    def add(name, how, rows, **options):
+        offsets = options.get("offsets")
+        stencil = Stencil(offsets, 1) if offsets else Stencil.central(1, options["accuracy"])
+        net = difference_network(model, orders=(1,), step=optimal_step(stencil) * scale,
+                                 **options)
+        if how == "eager":
+            call = net  # the network's own graph: XLA
+        else:
+            call = tf.function(net, jit_compile=how == "xla")
+        calls.append((f"difference network, {name}", lambda: call(point)[0, :, 0], rows))
+
+    add("accuracy=4, eager call", "eager", 401, accuracy=4)
+    add("accuracy=4, in tf.function, XLA", "xla", 401, accuracy=4)
+    add("accuracy=4, in tf.function", "graph", 401, accuracy=4)
+    add("offsets (-1,0,1,2), eager call", "eager", 301, offsets=(-1, 0, 1, 2))
+    add("offsets (-1,0,1,2), in tf.function, XLA", "xla", 301, offsets=(-1, 0, 1, 2))
+    add("accuracy=2, in tf.function, XLA", "xla", 201, accuracy=2)
+    add("per point, accuracy=4, eager call (XLA)", "eager", 401, accuracy=4, batched=False)
+    add("per point, accuracy=4, in tf.function", "graph", 401, accuracy=4, batched=False)
+    return calls
+
+
+def gradient_calls(model, x):
+    """finitediff ``gradient`` calls: (name, call, nfev)."""
+    scale = max(1.0, float(np.max(np.abs(x))))
+    h2 = optimal_step(Stencil.central(1, 2)) * scale
+    h4 = optimal_step(Stencil.central(1, 4)) * scale
+    plain = black_box(model, jit_compile=False)
+    variants = {
+        "finitediff gradient(model, x)  [adaptive default]": lambda: gradient(model, x),
+        "finitediff gradient(model, x, accuracy=4)  [adaptive]":
+            lambda: gradient(model, x, accuracy=4),
+        "finitediff gradient(model, x, step=h4, accuracy=4)":
+            lambda: gradient(model, x, step=h4, accuracy=4),
+        "finitediff gradient(model, x, step=h2)  [accuracy=2]":
+            lambda: gradient(model, x, step=h2),
+        "  the same, step=h4, accuracy=4, plain graph (no XLA)":
+            lambda: gradient(plain, x, step=h4, accuracy=4),
+    }
+    return [(name, call, call().nfev) for name, call in variants.items()]
+
+
+def primitive_calls(model, x) -> list:
+    """The primitive at one step scale (what a single-scale fixed step would cost).
+
+    Returns (name, call giving the gradient, points).
+    """
+    scale = max(1.0, float(np.max(np.abs(x))))
+
+    def one_scale(stencil):
+        step = (x + optimal_step(stencil) * scale) - x  # representable per component
+
+        def call():
+            evaluator = Evaluator(model, (), vectorized=True, point_shape=x.shape)
+            table, _ = directional_table(evaluator, x, np.diag(step), stencil, (1.0,))
+            return table[0] / step
+        return call
+
+    return [
+        ("primitive: accuracy=4, one scale", one_scale(Stencil.central(1, 4)), 400),
+        ("primitive: offsets (-1,0,1,2), one scale", one_scale(Stencil([-1, 0, 1, 2], 1)), 301),
+    ]
+
+
+def numdifftools_row(model, x, reference, jit_compile: bool):
+    """numdifftools.Gradient calling the model once per point through a tf.function."""
+    compiled_model = tf.function(lambda p: model(p), jit_compile=jit_compile)
     calls = 0
 
     def model_at_one_point(v):
@@ -109,38 +189,65 @@ def part_gradient() -> None:
         return float(compiled_model(tf.constant(v[None], tf.float64))[0, 0])
 
     numdifftools_gradient = nd.Gradient(model_at_one_point)
+    estimate = numdifftools_gradient(x)
+    per_gradient = calls
+    name = NUMDIFFTOOLS if jit_compile else NUMDIFFTOOLS.replace(", XLA", "")
+    return (name, best_time(lambda: numdifftools_gradient(x), 2), per_gradient,
+            relative_error(estimate, reference), "")
 
-    estimates = {
-        "finitediff gradient(model, x, accuracy=4)": lambda: gradient(model, x, accuracy=4).df,
-        "finitediff gradient(model, x)  [accuracy=2]": lambda: gradient(model, x).df,
-        "difference network, batched, accuracy=4": network(4, batched=True),
-        "difference network, batched, accuracy=2": network(2, batched=True),
-        "difference network, per point, accuracy=4 (400 calls)": network(4, batched=False),
-        "numdifftools.Gradient, per-point tf.function": lambda: numdifftools_gradient(x),
-    }
-    rows = []
-    for name, call in estimates.items():
-        seconds = best_time(call, repeats=2 if name.startswith("numdifftools") else 20)
-        rows.append((name, seconds, relative_error(np.asarray(call()), reference)))
-    per_gradient = calls // 4  # warm-up, two repeats and the error call
-    print(f"\nmodel: {model.count_params()} float64 weights; x ~ N(0, 0.5²), seed 0")
-    rows.append(("TF autodiff, GradientTape in tf.function (1 point)",
-                 best_time(lambda: autodiff_gradient(point), 50), "reference"))
-    rows.append(("TF autodiff, eager GradientTape",
-                 best_time(eager_gradient, 20),
-                 relative_error(eager_gradient().numpy()[0], reference)))
-    table("Gradient of a float64 Keras MLP 100-256-256-1 at one point (best of repeats)",
-          rows, unit="TF autodiff, GradientTape in tf.function (1 point)")
-    times = {name: seconds for name, seconds, _ in rows}
-    finitediff_time = times["finitediff gradient(model, x, accuracy=4)"]
-    numdifftools_time = times["numdifftools.Gradient, per-point tf.function"]
-    finitediff_vs_numdifftools = numdifftools_time / finitediff_time
-    compiled = times["TF autodiff, GradientTape in tf.function (1 point)"]
-    eager = times["TF autodiff, eager GradientTape"]
-    print(f"finitediff (accuracy=4) is {finitediff_vs_numdifftools:.0f}× faster than numdifftools "
-          f"(numdifftools: {per_gradient} model calls per gradient); "
-          f"{finitediff_time / compiled:.1f}× the time of a compiled autodiff gradient, "
-          f"{finitediff_time / eager:.1f}× an eager one")
+
+def part_gradient() -> None:
+    model = mlp(100, 256, seed=0)
+    x = np.random.default_rng(0).normal(scale=0.5, size=100)
+    point = tf.constant(x[None], tf.float64)
+    autodiff_xla, autodiff_graph, autodiff_eager = autodiff_calls(model, point)
+    reference = autodiff_graph().numpy()[0]
+    top = float(np.max(np.abs(reference)))
+
+    rows = []  # (name, seconds, points per gradient, error, estimated error)
+    calls, repeats = {}, {}
+    for name, call, nfev in gradient_calls(model, x):
+        result = call()
+        calls[name], repeats[name] = call, (2 if "adaptive" in name else 6)
+        held = int(np.sum(np.abs(result.df - reference) <= result.error))
+        rows.append((name, None, nfev, relative_error(result.df, reference),
+                     f"{float(np.max(result.error)) / top:.1e} {held:>3}/{reference.size}"))
+    for name, call, count in primitive_calls(model, x) + network_calls(model, x, point):
+        calls[name], repeats[name] = call, 10
+        rows.append((name, None, count, relative_error(call(), reference), ""))
+    for name, call in ((AD_XLA, autodiff_xla), (AD_GRAPH, autodiff_graph),
+                       (AD_EAGER, autodiff_eager)):
+        calls[name], repeats[name] = call, (10 if name == AD_EAGER else 40)
+        rows.append((name, None, 1, relative_error(call().numpy()[0], reference), ""))
+    times = best_times(calls, repeats)
+    rows = [(name, times[name], *rest) for name, _, *rest in rows]
+    autodiff_rows = [row for row in rows if row[0].startswith("TF autodiff")]
+    rows = [row for row in rows if row not in autodiff_rows]
+    rows += [numdifftools_row(model, x, reference, jit_compile) for jit_compile in (True, False)]
+    rows += autodiff_rows
+    print(f"\nmodel: {model.count_params()} float64 weights; x ~ N(0, 0.5²), seed 0; "
+          "reference: autodiff in tf.function")
+    print("Gradient of a float64 Keras MLP 100-256-256-1 at one point (best of repeats)")
+    times = {name: seconds for name, seconds, *_ in rows}
+    xla, graph = times[AD_XLA], times[AD_GRAPH]
+    numdifftools_time = min(t for name, t in times.items() if name.startswith("numdifftools"))
+    print(f"{'method':<56} {'time':>9} {'×AD xla':>8} {'×AD graph':>9} {'nd/this':>8} "
+          f"{'points':>6} {'rel.error':>9}  est.error held")
+    for name, seconds, points, error, estimated in rows:
+        print(f"{name:<56} {seconds * 1e3:>7.3f}ms {seconds / xla:>8.2f} {seconds / graph:>9.2f} "
+              f"{numdifftools_time / seconds:>8.0f} {points:>6} {error:>9.1e}  {estimated or '-'}")
+    print("×AD: time / one autodiff gradient (XLA, plain graph); nd/this: the faster "
+          "numdifftools time / this time;\npoints: model evaluations per gradient (nfev); "
+          "est.error: finitediff's error estimate, max(error) / max|g|;\nheld: components "
+          "whose actual error is within their estimate")
+    print("Targets (rel. error <= 1e-10, nd/this >= 100, ×AD <= 10) met by:")
+    for name, seconds, _, error, _ in rows:
+        if name.startswith(("finitediff", "difference", "  the same", "primitive")):
+            met = (error <= 1e-10 and numdifftools_time / seconds >= 100)
+            if met and seconds / graph <= 10:
+                against = "both autodiffs" if seconds / xla <= 10 else "the plain-graph autodiff"
+                print(f"  {name.strip()}  (×AD measured against {against})")
+
 
 def part_orders() -> None:
     model = mlp(1, 64, seed=1)
@@ -149,33 +256,36 @@ def part_orders() -> None:
     points = tf.constant(x, tf.float64)
     reference = autodiff_derivatives(model, x[:, 0], orders=orders)
 
-    def compiled_network(accuracy: int, batched: bool):
+    def network(accuracy: int, batched: bool, jit_compile: bool = True):
         net = difference_network(model, orders=orders, accuracy=accuracy,
-                                 step=difference_step(orders, accuracy), batched=batched)
-        compiled = tf.function(lambda p: net(p))
-        return lambda: compiled(points)
+                                 step=difference_step(orders, accuracy), batched=batched,
+                                 jit_compile=jit_compile)
+        return lambda: net(points)
 
     def errors(outputs) -> str:
         return " ".join(f"{relative_error(np.asarray(o)[:, 0], r):.0e}"
                         for o, r in zip(outputs, reference))
 
     networks = {
-        "difference network, batched (1 call of 5000 rows)": compiled_network(2, True),
-        "difference network, per point (5 calls of 1000)": compiled_network(2, False),
-        "difference network, batched, accuracy=6 (9 points)": compiled_network(6, True),
-        "difference network, per point, accuracy=6": compiled_network(6, False),
+        "batched (1 call of 5000 rows), XLA": network(2, True),
+        "replicated (5 calls of 1000), XLA": network(2, False),
+        "batched, plain graph": network(2, True, jit_compile=False),
+        "replicated, plain graph": network(2, False, jit_compile=False),
+        "batched, accuracy=6 (9 points), XLA": network(6, True),
+        "replicated, accuracy=6, XLA": network(6, False),
     }
-    rows = [(name, best_time(call, 20), errors(call())) for name, call in networks.items()]
-    rows += [
-        ("TF autodiff, 4 nested tapes (eager)",
-         best_time(lambda: autodiff_derivatives(model, x[:, 0], orders=orders), 5), "reference"),
-    ]
+    calls = {f"difference network, {name}": call for name, call in networks.items()}
+    calls["TF autodiff, 4 nested tapes (eager)"] = (
+        lambda: autodiff_derivatives(model, x[:, 0], orders=orders))
+    times = best_times(calls, {name: 4 if "autodiff" in name else 10 for name in calls})
+    rows = [(name, times[name], "reference" if "autodiff" in name else errors(call()))
+            for name, call in calls.items()]
     print("\nOrders 0-4 of a float64 scalar MLP 1-64-64-1 on 1000 inputs at difference_step; "
-          "accuracy=2 unless said; errors per order 0..4")
-    print(f"{'method':<52} {'time':>10} {'× batched':>10}  rel. error by order")
+          "accuracy=2 unless said; eager calls of the network; errors per order 0..4")
+    print(f"{'method':<56} {'time':>10} {'× batched':>10}  rel. error by order")
     base = rows[0][1]
     for name, seconds, error in rows:
-        print(f"{name:<52} {seconds * 1e3:>8.3f}ms {seconds / base:>10.2f}  {error}")
+        print(f"{name:<56} {seconds * 1e3:>8.3f}ms {seconds / base:>10.2f}  {error}")
 
 
 if __name__ == "__main__":

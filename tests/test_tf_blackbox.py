@@ -9,6 +9,7 @@ keras = pytest.importorskip("keras")
 from finitediff import derivative, gradient, hessian, jacobian  # noqa: E402
 from finitediff.evaluate import Evaluator, adapt  # noqa: E402
 from finitediff.tf import autodiff_derivatives, black_box  # noqa: E402
+from finitediff.tf.jit import xla_failed  # noqa: E402
 from finitediff.tf.model import cached_black_box  # noqa: E402
 
 pytestmark = pytest.mark.tf
@@ -90,6 +91,59 @@ def test_vectorized_false_calls_the_model_once_per_point(log_model):
     looped = derivative(function, 1.0, vectorized=False)
     assert function.calls == looped.nfev
     assert abs(looped.df - 1 / 3) <= 1e-9
+
+
+# -- XLA, and the plain graph where XLA cannot compile --------------------------
+class BesselJ0(keras.layers.Layer):
+    """tf.math.special.bessel_j0 has no XLA kernel on CPU."""
+
+    def call(self, inputs):
+        return tf.math.special.bessel_j0(inputs)
+
+
+@pytest.fixture(scope="module")
+def bessel_model():
+    x = keras.Input((1,), dtype="float64")
+    return keras.Model(x, BesselJ0(dtype="float64")(x), name="bessel")
+
+
+def test_model_runs_through_xla_traced_once_per_shape():
+    x = keras.Input((1,), dtype="float64")
+    model = keras.Model(x, keras.ops.sin(x) * x)
+    function = black_box(model)
+    first = derivative(function, 1.0)
+    assert function.jit_compile and function.trace_count == 1
+    derivative(function, 2.0)
+    assert function.trace_count == 1
+    assert abs(first.df - (np.cos(1.0) + np.sin(1.0))) <= 1e-10
+
+
+def test_model_with_an_op_xla_cannot_compile_falls_back_to_a_plain_graph(bessel_model):
+    scipy_special = pytest.importorskip("scipy.special")
+    function = black_box(bessel_model)
+    assert function.jit_compile  # not tried yet
+    first = derivative(function, 1.5)
+    assert not function.jit_compile and xla_failed(bessel_model)
+    assert function.trace_count == 1  # the plain graph, traced once
+    second = derivative(function, 0.5)  # another x, same shape: no new trace
+    assert function.trace_count == 1 and function.calls == 2
+    np.testing.assert_allclose([first.df, second.df], -scipy_special.j1([1.5, 0.5]),
+                               rtol=1e-9)
+
+
+def test_xla_failure_is_remembered_for_the_model(bessel_model):
+    derivative(black_box(bessel_model), 1.0)
+    again = black_box(bessel_model)  # a new adapter of the same model
+    assert not again.jit_compile  # no second XLA attempt
+    derivative(again, 1.0)
+    assert again.trace_count == 1
+
+
+def test_jit_compile_false_uses_a_plain_graph(log_model):
+    function = black_box(log_model, jit_compile=False)
+    result = derivative(function, 1.0)
+    assert not function.jit_compile and function.trace_count == 1
+    assert abs(result.df - 1 / 3) <= 1e-10
 
 
 # -- gradient, jacobian, hessian against autodiff -------------------------------

@@ -51,7 +51,8 @@ def test_seed_network_reproduces_log_derivatives_at_default_accuracy(seed_networ
     step = difference_step(range(5), accuracy=2)
     values = [float(v[0, 0]) for v in seed_network(_feed([[1.0]], step))]
     errors = np.abs(np.array(values) / SEED_EXACT - 1)
-    # measured: 2e-16, 1.2e-11, 6e-11, 1.2e-5, 1.2e-5
+    # measured: 0, 1.2e-11, 1.4e-10, 1.2e-5, 6.5e-6 (XLA); 2e-16, 1.2e-11, 6e-11,
+    # 1.2e-5, 1.2e-5 (plain graph)
     assert errors[0] <= 1e-15
     assert np.all(errors[1:3] <= 1e-9)
     assert np.all(errors[3:] <= 5e-5)
@@ -93,6 +94,31 @@ def test_outputs_follow_the_order_of_orders(log_model):
     shuffled = difference_network(log_model, orders=(2, 0, 1))(_feed(x, 1e-3))
     for a, b in zip((forward[2], forward[0], forward[1]), shuffled):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_offsets_give_one_stencil_for_every_order_with_exact_weights():
+    stencils = network_stencils((1, 2), offsets=(2, 0, -1, 1))
+    assert stencils[1] == Stencil([-1, 0, 1, 2], 1)
+    assert stencils[1].accuracy == 3 and stencils[2].accuracy == 2
+
+
+def test_offsets_must_reach_accuracy():
+    with pytest.raises(ValueError, match=r"give order 1 accuracy 3, below `accuracy`=4"):
+        network_stencils((1,), accuracy=4, offsets=(-1, 0, 1, 2))
+    with pytest.raises(TypeError, match="`offsets` must be integers"):
+        network_stencils((1,), offsets=(-0.5, 0.5))
+
+
+def test_gradient_on_offsets_has_the_measured_convergence_order_3(mlp):
+    # Independent reference: autodiff; the error must fall as h^3 (a log-log
+    # slope of 3) between steps where truncation dominates round-off.
+    x = np.array([[0.1, -0.3, 0.7]])
+    _, exact = autodiff_derivatives(mlp, x, orders=(0, 1))
+    errors = []
+    for step in (0.08, 0.04):
+        net = difference_network(mlp, orders=(1,), offsets=(-1, 0, 1, 2), step=step)
+        errors.append(np.max(np.abs(np.asarray(net(x))[..., 0] - exact)))
+    assert 2.6 <= np.log2(errors[0] / errors[1]) <= 3.4
 
 
 def test_batched_and_per_point_networks_agree(log_model):
@@ -141,10 +167,55 @@ def test_vector_inputs_give_partials_along_each_component(mlp):
     np.testing.assert_allclose(np.asarray(second)[..., 0], diagonal, rtol=1e-6, atol=1e-8)
 
 
+# -- XLA ---------------------------------------------------------------------------
+class BesselJ0(keras.layers.Layer):
+    """tf.math.special.bessel_j0 has no XLA kernel on CPU."""
+
+    def call(self, inputs):
+        return tf.math.special.bessel_j0(inputs)
+
+
+def test_eager_call_runs_through_xla_traced_once_per_shape(log_model):
+    net = difference_network(log_model, orders=(1,), step=1e-3)
+    graph = net.get_layer("difference").graph
+    first = net(np.array([[1.0]]))
+    assert graph.jit_compile and graph.trace_count == 1
+    net(np.array([[2.0]]))  # another x, same shape
+    assert graph.trace_count == 1
+    net(np.array([[1.0], [2.0]]))  # another batch size: one new trace
+    assert graph.trace_count == 2
+    assert abs(float(first[0, 0]) - 1 / 3) <= 1e-6
+
+
+def test_network_of_a_model_xla_cannot_compile_uses_a_plain_graph():
+    scipy_special = pytest.importorskip("scipy.special")
+    x = keras.Input((1,), dtype="float64")
+    model = keras.Model(x, BesselJ0(dtype="float64")(x))
+    net = difference_network(model, orders=(1,), accuracy=4, step=1e-3)
+    graph = net.get_layer("difference").graph
+    value = float(net(np.array([[1.5]]))[0, 0])
+    assert not graph.jit_compile and graph.trace_count == 1
+    net(np.array([[0.5]]))
+    assert graph.trace_count == 1
+    assert abs(value + scipy_special.j1(1.5)) <= 1e-10
+
+
+def test_jit_compile_false_network_matches_the_xla_one(mlp):
+    x = np.array([[0.1, -0.3, 0.7], [0.5, 0.2, -0.4]])
+    plain = difference_network(mlp, orders=(1, 2), step=1e-3, jit_compile=False)
+    compiled = difference_network(mlp, orders=(1, 2), step=1e-3)
+    # the same points: last-bit differences of the model, amplified by h^-k
+    for a, b, tolerance in zip(plain(x), compiled(x), (1e-11, 1e-8)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=tolerance)
+    assert not plain.get_layer("difference").graph.jit_compile
+    assert compiled.get_layer("difference").graph.jit_compile
+
+
 # -- a Keras citizen --------------------------------------------------------------
-@pytest.mark.parametrize("step", [None, 1e-3], ids=["fed-step", "fixed-step"])
-def test_save_and_load_round_trips_with_safe_mode(mlp, tmp_path, step):
-    net = difference_network(mlp, orders=(0, 1, 2), step=step)
+@pytest.mark.parametrize("step, offsets", [(None, None), (1e-3, None), (1e-3, (-1, 0, 1, 2))],
+                         ids=["fed-step", "fixed-step", "offsets"])
+def test_save_and_load_round_trips_with_safe_mode(mlp, tmp_path, step, offsets):
+    net = difference_network(mlp, orders=(0, 1, 2), step=step, offsets=offsets)
     path = tmp_path / "net.keras"
     net.save(path)
     loaded = keras.models.load_model(path)  # safe_mode=True by default

@@ -2,7 +2,8 @@
 
 :class:`ModelFunction` turns a model into the vectorized callable the
 estimators expect: stacked points ``(N, *x.shape)`` in, ``(N, *out)`` out, in
-one call of the model through a ``tf.function`` traced once per input shape.
+one call of the model through a ``tf.function`` traced once per input shape,
+compiled with XLA unless the model's ops do not allow it (then a plain graph).
 A model with one input feature, ``(batch, 1)``, acts elementwise (a scalar
 function of each element of ``x``); a model with one output unit returns a
 scalar per point. The precision guard runs once, on the first call.
@@ -17,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import check_argument
+from .jit import CompiledFunction
 from .precision import check_precision
 
 __all__ = ["ModelFunction", "bind", "black_box", "cached_black_box"]
@@ -42,18 +44,26 @@ class ModelFunction:
         Accept a model computing below float64 (warn instead of raising
         :class:`~finitediff.PrecisionError`); ``dtype`` then says float32 so
         that steps and error estimates use float32's epsilon.
+    jit_compile : bool
+        Compile the graph with XLA (falling back to a plain ``tf.function``,
+        once and for the model, if XLA cannot compile its ops).
 
     Attributes
     ----------
     trace_count : int
-        How many times the graph was traced (once per distinct input shape).
+        How many times the graph in use was traced (once per distinct input
+        shape).
+    jit_compile : bool
+        Whether the model runs through XLA: False when it was not asked for or
+        when compilation failed.
     calls : int
         How many times the model was called (one per batch of points).
     dtype : numpy.dtype
         The precision the model computes in (known after the first call).
     """
 
-    def __init__(self, model, *, allow_float32: bool = False, weak: bool = False):
+    def __init__(self, model, *, allow_float32: bool = False, jit_compile: bool = True,
+                 weak: bool = False):
         check_argument(callable(model), f"`model` must be callable, got {model!r}",
                        error=TypeError)
         # The implicit adapters of bind() are cached per model and must not keep
@@ -62,11 +72,10 @@ class ModelFunction:
         self.allow_float32 = bool(allow_float32)
         self.input_shape = _input_shape(model)
         self.scalar = self.input_shape is not None and int(np.prod(self.input_shape)) == 1
-        self.trace_count = 0
         self.calls = 0
         self.dtype = np.dtype(np.float64)
         self._checked = False
-        self._graph = tf.function(self._traced)
+        self._graph = CompiledFunction(self._traced, model, jit_compile=jit_compile)
         if self.input_shape is not None:
             self.check(self.input_shape)
 
@@ -74,8 +83,15 @@ class ModelFunction:
     def model(self):
         return self._model()
 
+    @property
+    def trace_count(self) -> int:
+        return self._graph.trace_count
+
+    @property
+    def jit_compile(self) -> bool:
+        return self._graph.jit_compile
+
     def _traced(self, points):
-        self.trace_count += 1  # Python side effect: runs only while tracing
         return self.model(points)
 
     def check(self, point_shape: tuple) -> None:
@@ -116,19 +132,21 @@ class ModelFunction:
         return values.reshape(back + out)
 
     def __repr__(self) -> str:
-        return f"ModelFunction({getattr(self.model, 'name', self.model)!r}, dtype={self.dtype})"
+        return (f"ModelFunction({getattr(self.model, 'name', self.model)!r}, dtype={self.dtype}, "
+                f"jit_compile={self.jit_compile})")
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def black_box(model, *, allow_float32: bool = False) -> ModelFunction:
+def black_box(model, *, allow_float32: bool = False, jit_compile: bool = True) -> ModelFunction:
     """``model`` as a vectorized numpy function for the estimators.
 
     Passing a Keras model or ``tf.function`` straight to ``derivative`` and
     friends does this implicitly (with ``allow_float32=False``, and one cached
-    adapter per model); call it yourself to accept a float32 model or to
-    inspect ``trace_count`` and ``dtype``.
+    adapter per model); call it yourself to accept a float32 model, to turn
+    XLA off (``jit_compile=False``) or to inspect ``trace_count``, ``dtype``
+    and ``jit_compile``.
 
     Examples
     --------
@@ -143,7 +161,7 @@ def black_box(model, *, allow_float32: bool = False) -> ModelFunction:
     """
     if isinstance(model, ModelFunction):
         return model
-    return ModelFunction(model, allow_float32=allow_float32)
+    return ModelFunction(model, allow_float32=allow_float32, jit_compile=jit_compile)
 
 
 def cached_black_box(model) -> ModelFunction:

@@ -8,8 +8,14 @@ orders, ``x + o·h·e_j`` for every input component ``j``, and combines
 
 with exact Fornberg weights ``w_ko`` on the whole union (so lower orders get
 a higher accuracy for free: orders 0–4 at ``accuracy=2`` share the points
-``-2..2``, and orders 1 and 2 come out with accuracy 4). The step actually
-used is ``h = (x + eps) − x``, exactly representable at ``x``.
+``-2..2``, and orders 1 and 2 come out with accuracy 4), or on the integer
+``offsets`` given. The step actually used is ``h = (x + eps) − x``, exactly
+representable at ``x``.
+
+Called eagerly, the layer runs its computation as one graph traced once per
+input shape and compiled with XLA when the model's ops allow (see
+:mod:`finitediff.tf.jit`); inside a graph (a ``tf.function``, ``fit``,
+``predict``) it adds its ops to that graph.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ from fractions import Fraction
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from ..errors import check_argument, check_nonnegative_int, check_positive_int, check_step
 from ..stencil import Stencil
 from ..step import optimal_step
+from .jit import CompiledFunction
 from .precision import check_precision
 
 __all__ = ["DifferenceLayer", "difference_network", "difference_step", "network_stencils"]
@@ -39,11 +47,30 @@ def _check_orders(orders) -> tuple[int, ...]:
     return values
 
 
-def network_stencils(orders, accuracy: int = 2) -> dict[int, Stencil]:
+def _check_offsets(offsets) -> tuple[int, ...]:
+    try:
+        values = tuple(offsets)
+    except TypeError:
+        raise TypeError(f"`offsets` must be a sequence of integers, got {offsets!r}") from None
+    check_argument(
+        all(isinstance(o, (int, np.integer)) and not isinstance(o, bool) for o in values),
+        f"`offsets` must be integers (multiples of the step), got {values}", error=TypeError)
+    check_argument(len(set(values)) == len(values), f"`offsets` must be distinct, got {values}")
+    return tuple(sorted(int(o) for o in values))
+
+
+def network_stencils(orders, accuracy: int = 2, *, offsets=None) -> dict[int, Stencil]:
     """The stencil of every order on the union of offsets the network evaluates.
 
-    The union is that of ``Stencil.central(k, accuracy)`` over ``orders``;
-    each order then uses all of it, so its accuracy is at least ``accuracy``.
+    By default the union is that of ``Stencil.central(k, accuracy)`` over
+    ``orders``; each order then uses all of it, so its accuracy is at least
+    ``accuracy``. With ``offsets`` (integers, in steps) every order uses
+    those points, and each must reach ``accuracy``. For a gradient the centre
+    ``x`` is one point shared by all components, so a stencil holding 0 gets
+    a point per component for free: the first derivative on
+    ``offsets=(-1, 0, 1, 2)`` has accuracy 3 for three evaluations per
+    component, against accuracy 2 for two (``accuracy=2``) and accuracy 4
+    for four (``accuracy=4``).
 
     Examples
     --------
@@ -51,12 +78,23 @@ def network_stencils(orders, accuracy: int = 2) -> dict[int, Stencil]:
     >>> stencils = network_stencils((0, 1, 2, 3, 4))
     >>> stencils[1]
     Stencil(offsets=(-2, -1, 0, 1, 2), n=1, weights=(1/12, -2/3, 0, 2/3, -1/12), accuracy=4)
+    >>> network_stencils((1,), offsets=(-1, 0, 1, 2))[1]
+    Stencil(offsets=(-1, 0, 1, 2), n=1, weights=(-1/3, -1/2, 1, -1/6), accuracy=3)
     """
     orders = _check_orders(orders)
     accuracy = check_positive_int("accuracy", accuracy)
-    check_argument(accuracy % 2 == 0, f"`accuracy` must be even (central stencils), got {accuracy}")
-    offsets = sorted({o for k in orders for o in Stencil.central(k, accuracy).offsets})
-    return {k: Stencil(offsets, k) for k in orders}
+    if offsets is None:
+        check_argument(accuracy % 2 == 0,
+                       f"`accuracy` must be even (central stencils), got {accuracy}")
+        points = sorted({o for k in orders for o in Stencil.central(k, accuracy).offsets})
+        return {k: Stencil(points, k) for k in orders}
+    points = _check_offsets(offsets)
+    stencils = {k: Stencil(points, k) for k in orders}
+    for k, stencil in stencils.items():
+        check_argument(stencil.accuracy >= accuracy,
+                       f"`offsets` {points} give order {k} accuracy {stencil.accuracy}, "
+                       f"below `accuracy`={accuracy}")
+    return stencils
 
 
 def _stencil_error(stencil: Stencil, h: np.ndarray, epsilon: float) -> np.ndarray:
@@ -68,14 +106,16 @@ def _stencil_error(stencil: Stencil, h: np.ndarray, epsilon: float) -> np.ndarra
     return epsilon * weight_sum / h**stencil.n + truncation
 
 
-def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64) -> float:
+def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64, *,
+                    offsets=None) -> float:
     """The one step that minimises the worst error over ``orders`` on a unit-scale f.
 
     Each order's error is the round-off plus truncation estimate of
     :mod:`finitediff.step` for its stencil on the network's offsets; the step
     minimises their maximum (found on a fine logarithmic grid). With a single
     order it is :func:`finitediff.step.optimal_step`. Scale it by
-    ``max(|x|, 1)`` for inputs far from unit size.
+    ``max(|x|, 1)`` for inputs far from unit size. ``offsets`` as in
+    :func:`network_stencils`.
 
     Examples
     --------
@@ -83,7 +123,7 @@ def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64) -> fl
     >>> round(difference_step((0, 1, 2, 3, 4)), 4)
     0.0059
     """
-    stencils = network_stencils(orders, accuracy)
+    stencils = network_stencils(orders, accuracy, offsets=offsets)
     if len(stencils) == 1:
         return optimal_step(next(iter(stencils.values())), dtype)
     epsilon = float(np.finfo(dtype).eps)
@@ -98,11 +138,13 @@ class DifferenceLayer(keras.layers.Layer):
 
     Called as ``layer(x, eps, eps_reciprocal)`` (``step=None``) or
     ``layer(x)`` (fixed ``step``); returns a list with one tensor per order.
-    See :func:`difference_network`.
+    See :func:`difference_network`. An eager call runs through
+    :attr:`graph`, a :class:`~finitediff.tf.jit.CompiledFunction` (XLA unless
+    ``jit_compile=False`` or the model's ops do not compile).
     """
 
     def __init__(self, model, orders=(0, 1, 2), accuracy=2, step=None, batched=True,
-                 **kwargs):
+                 jit_compile=True, offsets=None, **kwargs):
         kwargs.setdefault("dtype", "float64")
         super().__init__(**kwargs)
         if isinstance(model, dict):
@@ -112,9 +154,12 @@ class DifferenceLayer(keras.layers.Layer):
         self.accuracy = accuracy
         self.step = check_step(step)
         self.batched = bool(batched)
-        self.stencils = network_stencils(self.orders, accuracy)
+        self.jit_compile = bool(jit_compile)
+        self._graph = None
+        self.stencils = network_stencils(self.orders, accuracy, offsets=offsets)
+        self.stencil_offsets = None if offsets is None else list(_check_offsets(offsets))
         offsets = next(iter(self.stencils.values())).offsets
-        self.offsets = [o for o in offsets if o != 0]
+        self.shifts = [o for o in offsets if o != 0]  # the centre is evaluated once
         # weights[k][i]: weight of order k at offsets[i]; the centre separately.
         self.weights_by_order = {
             k: [float(w) for o, w in zip(offsets, s.exact_weights) if o != 0]
@@ -136,9 +181,17 @@ class DifferenceLayer(keras.layers.Layer):
         config.update(
             model=keras.saving.serialize_keras_object(self.model),
             orders=list(self.orders), accuracy=self.accuracy, step=self.step,
-            batched=self.batched,
+            batched=self.batched, jit_compile=self.jit_compile, offsets=self.stencil_offsets,
         )
         return config
+
+    @property
+    def graph(self) -> CompiledFunction:
+        """The graph eager calls run through (built on first use)."""
+        if self._graph is None:
+            self._graph = CompiledFunction(self._compute, self.model,
+                                           jit_compile=self.jit_compile)
+        return self._graph
 
     # -- the computation ----------------------------------------------------
     def _steps(self, x, eps, eps_reciprocal):
@@ -157,14 +210,14 @@ class DifferenceLayer(keras.layers.Layer):
         eye = ops.eye(self.size, dtype="float64")
         # (size, B, size): row j moves component j by h_j.
         moves = eye[:, None, :] * ops.transpose(taken)[:, :, None]
-        offsets = ops.convert_to_tensor(np.array(self.offsets, dtype=np.float64))
+        offsets = ops.convert_to_tensor(np.array(self.shifts, dtype=np.float64))
         shifted = flat[None, None] + offsets[:, None, None, None] * moves[None]
-        count = len(self.offsets) * self.size
+        count = len(self.shifts) * self.size
         return ops.reshape(shifted, (count, -1) + self.point_shape)
 
     def _evaluate(self, x, points):
         """f at the centre, ``(B, *O)``, and at every point, ``(O, size, B, *O)``."""
-        count = len(self.offsets) * self.size
+        count = len(self.shifts) * self.size
         if self.batched:
             stacked = ops.concatenate([x[None], points], axis=0)
             batch = ops.shape(x)[0]
@@ -175,10 +228,15 @@ class DifferenceLayer(keras.layers.Layer):
             centre = self.model(x)
             shifted = ops.stack([self.model(points[i]) for i in range(count)])
         out_shape = tuple(centre.shape[1:])
-        shifted = ops.reshape(shifted, (len(self.offsets), self.size, -1) + out_shape)
+        shifted = ops.reshape(shifted, (len(self.shifts), self.size, -1) + out_shape)
         return centre, shifted
 
     def call(self, x, eps=None, eps_reciprocal=None):
+        if tf.executing_eagerly():
+            return self.graph(x, eps, eps_reciprocal)
+        return self._compute(x, eps, eps_reciprocal)
+
+    def _compute(self, x, eps=None, eps_reciprocal=None):
         x = ops.cast(x, "float64")
         if self.step is not None:
             eps = ops.full((ops.shape(x)[0], 1), self.step, dtype="float64")
@@ -208,7 +266,8 @@ class DifferenceLayer(keras.layers.Layer):
 
 def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 2,
                        step: float | None = None, batched: bool = True,
-                       allow_float32: bool = False) -> keras.Model:
+                       allow_float32: bool = False, jit_compile: bool = True,
+                       offsets=None) -> keras.Model:
     """A Keras model that outputs the derivatives of ``model`` of the given orders.
 
     Parameters
@@ -218,7 +277,8 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
     orders : sequence of int
         Derivative orders; the outputs come in this order.
     accuracy : int
-        Minimum truncation order of every stencil (even).
+        Minimum truncation order of every stencil (even unless ``offsets``
+        are given).
     step : float, optional
         With None the network has the inputs ``eps`` and ``eps_reciprocal``
         (float64, shape ``(batch, 1)``, one step per sample; see
@@ -230,6 +290,15 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
     allow_float32 : bool
         Accept a model computing below float64 (with a warning) instead of
         raising :class:`~finitediff.PrecisionError`.
+    jit_compile : bool
+        Run eager calls through a graph compiled with XLA (True), falling
+        back to a plain graph if XLA cannot compile the model's ops; with
+        False the graph is plain. Inside a ``tf.function`` or ``fit`` the
+        enclosing graph decides.
+    offsets : sequence of int, optional
+        The stencil points in steps, shared by all orders (see
+        :func:`network_stencils`); by default the union of the central
+        stencils of ``accuracy``.
 
     Returns
     -------
@@ -257,7 +326,7 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
     step = check_step(step)
     check_precision(model, allow_float32=allow_float32)
     layer = DifferenceLayer(model, orders=orders, accuracy=accuracy, step=step, batched=batched,
-                            name="difference")
+                            jit_compile=jit_compile, offsets=offsets, name="difference")
     x = keras.Input(batch_shape=model.inputs[0].shape, dtype="float64", name="x")
     if step is None:
         eps = keras.Input(shape=(1,), dtype="float64", name="eps")
