@@ -14,6 +14,7 @@ to ``f`` in one stacked call. Everything public is a choice of displacements:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -44,6 +45,7 @@ __all__ = [
 METHODS = ("central", "forward", "backward")
 
 
+@functools.lru_cache(maxsize=256)
 def embedded_stencil(stencil: Stencil) -> Stencil | None:
     """The stencil of the same order on all but the outermost offsets, if any.
 
@@ -100,9 +102,16 @@ def _estimate(evaluator, x, displacements, stencil, fixed: bool, *, elementwise=
 
 # -- validation shared by the public functions ---------------------------------
 def make_stencil(method: str, n: int, accuracy: int) -> Stencil:
+    """The stencil of a method, order and accuracy; validated, built once."""
     method = check_choice("method", method, METHODS)
     n = check_nonnegative_int("n", n)
     accuracy = check_positive_int("accuracy", accuracy)
+    return _stencil(method, n, accuracy)
+
+
+@functools.lru_cache(maxsize=256)
+def _stencil(method: str, n: int, accuracy: int) -> Stencil:
+    # exact weights and moments are computed once per stencil, not per call
     if method == "central":
         return Stencil.central(n, accuracy)
     return Stencil.forward(n, accuracy) if method == "forward" else Stencil.backward(n, accuracy)

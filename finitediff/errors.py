@@ -83,10 +83,8 @@ def check_finite_array(name: str, value: Any) -> np.ndarray:
         error=TypeError,
     )
     array = array.astype(np.float64)
-    check_argument(
-        bool(np.all(np.isfinite(array))),
-        f"`{name}` must be finite, got {value!r}",
-    )
+    if not np.all(np.isfinite(array)):  # the message (a repr) only when needed
+        raise ValueError(f"`{name}` must be finite, got {value!r}")
     return array
 
 

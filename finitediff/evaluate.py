@@ -70,7 +70,8 @@ class Evaluator:
     """
 
     def __init__(self, f: Callable, args: tuple, *, vectorized: bool, point_shape: tuple):
-        check_argument(callable(f), f"`f` must be callable, got {f!r}", error=TypeError)
+        if not callable(f):
+            raise TypeError(f"`f` must be callable, got {f!r}")
         check_argument(
             isinstance(args, tuple), f"`args` must be a tuple, got {type(args).__name__}",
             error=TypeError,

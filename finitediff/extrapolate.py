@@ -100,26 +100,21 @@ def _first_argmin(rows: np.ndarray) -> np.ndarray:
 def _consistent(values: np.ndarray, errors: np.ndarray) -> np.ndarray:
     """Whether each entry's interval meets the intervals of all entries at finer steps.
 
-    Rows are visited from the finest up, carrying the highest lower end and
-    the lowest upper end of the finite intervals seen so far; one entry at a
-    time, so large tables need no temporaries of their own size.
+    Per row, the highest lower end and the lowest upper end of its finite
+    intervals; a suffix maximum (minimum) over the finer rows gives what an
+    entry's interval must reach.
     """
-    count, columns = values.shape[:2]
-    consistent = np.empty(values.shape, dtype=bool)
-    highest_lower = np.full(values.shape[2:], -np.inf)
-    lowest_upper = np.full(values.shape[2:], np.inf)
     with np.errstate(invalid="ignore"):
-        for q in range(count - 1, -1, -1):
-            row_lower, row_upper = highest_lower, lowest_upper
-            for k in range(columns):
-                lower = values[q, k] - errors[q, k]
-                upper = values[q, k] + errors[q, k]
-                consistent[q, k] = (upper >= highest_lower) & (lower <= lowest_upper)
-                trusted = np.isfinite(lower) & np.isfinite(upper)
-                row_lower = np.maximum(row_lower, np.where(trusted, lower, -np.inf))
-                row_upper = np.minimum(row_upper, np.where(trusted, upper, np.inf))
-            highest_lower, lowest_upper = row_lower, row_upper
-    return consistent
+        lower, upper = values - errors, values + errors
+        trusted = np.isfinite(lower) & np.isfinite(upper)
+        row_lower = np.max(np.where(trusted, lower, -np.inf), axis=1)
+        row_upper = np.min(np.where(trusted, upper, np.inf), axis=1)
+        # over rows strictly finer than q: shift by one, then accumulate from the end
+        finer_lower = np.concatenate([row_lower[1:], np.full_like(row_lower[:1], -np.inf)])
+        finer_upper = np.concatenate([row_upper[1:], np.full_like(row_upper[:1], np.inf)])
+        highest_lower = np.maximum.accumulate(finer_lower[::-1], axis=0)[::-1]
+        lowest_upper = np.minimum.accumulate(finer_upper[::-1], axis=0)[::-1]
+        return (upper >= highest_lower[:, None]) & (lower <= lowest_upper[:, None])
 
 
 def _check(ratio: float, order: int, step: int, columns: int | None, count: int) -> int:
@@ -195,6 +190,17 @@ def richardson(
     return RichardsonTable(values, _errors(values, rounding, safety), rounding)
 
 
+def _neighbour_masks(count: int, columns: int) -> tuple[np.ndarray, ...]:
+    """Which neighbours each entry ``(q, k)`` has, and which entries are trusted."""
+    q, k = np.meshgrid(np.arange(count), np.arange(columns), indexing="ij")
+    coarser = q - 1 >= k
+    finer = q + 1 < count
+    side = k >= 1  # (q, k-1) and (q-1, k-1)
+    number = coarser.astype(int) + finer + 2 * side
+    trusted = (q >= 1) & (k <= np.minimum(q, columns - 1)) & (number >= 2 + (finer & side))
+    return coarser, finer, side, trusted
+
+
 def _errors(values: np.ndarray, rounding: np.ndarray, safety: float) -> np.ndarray:
     """Error bound of every entry: safety × the largest difference to its neighbours.
 
@@ -205,18 +211,24 @@ def _errors(values: np.ndarray, rounding: np.ndarray, safety: float) -> np.ndarr
     look converged at coarse steps (a periodic f sampled at its period).
     """
     count, columns = values.shape[:2]
-    errors = np.full(values.shape, np.inf)
+    coarser, finer, side, trusted = _neighbour_masks(count, columns)
+    extra = (1,) * (values.ndim - 2)
+
+    def shifted(dq: int, dk: int, present: np.ndarray) -> np.ndarray:
+        # values[q + dq, k + dk] where present, else values[q, k] (a zero difference)
+        other = np.array(values, copy=True)
+        rows = slice(max(dq, 0), count + min(dq, 0))
+        cols = slice(max(dk, 0), columns + min(dk, 0))
+        target = (slice(max(-dq, 0), count - max(dq, 0)),
+                  slice(max(-dk, 0), columns - max(dk, 0)))
+        other[target] = values[rows, cols]
+        return np.where(present.reshape(present.shape + extra), other, values)
+
     with np.errstate(invalid="ignore"):
-        for q in range(1, count):
-            for k in range(min(q, columns - 1) + 1):
-                neighbours = [values[q - 1, k]] if q - 1 >= k else []
-                if q + 1 < count:
-                    neighbours.append(values[q + 1, k])
-                if k >= 1:
-                    neighbours += [values[q, k - 1], values[q - 1, k - 1]]
-                if len(neighbours) < 2 + (q + 1 < count and k >= 1):
-                    continue
-                spread = np.max([np.abs(values[q, k] - other) for other in neighbours], axis=0)
-                error = safety * spread + 4.0 * rounding[q, k] + 2 * _EPS * np.abs(values[q, k])
-                errors[q, k] = np.where(np.isfinite(error), error, np.inf)
-    return errors
+        spread = np.abs(values - shifted(-1, 0, coarser))
+        spread = np.maximum(spread, np.abs(values - shifted(1, 0, finer)))
+        spread = np.maximum(spread, np.abs(values - shifted(0, -1, side)))
+        spread = np.maximum(spread, np.abs(values - shifted(-1, -1, side)))
+        error = safety * spread + 4.0 * rounding + 2 * _EPS * np.abs(values)
+        usable = trusted.reshape(trusted.shape + extra) & np.isfinite(error)
+        return np.where(usable, error, np.inf)
