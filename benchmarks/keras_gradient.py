@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    TF_CPP_MIN_LOG_LEVEL=2 python benchmarks/keras_gradient.py
+    TF_CPP_MIN_LOG_LEVEL=2 python -m benchmarks.keras_gradient
 
 Part 1: the gradient of an MLP (100 inputs, two tanh layers of 256, one
 output) at one point, by

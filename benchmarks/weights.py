@@ -5,7 +5,7 @@ against published tables in tests/test_stencil.py) are the reference. Printed
 per tool: the largest error relative to max|w|, how many of the weights that
 are exactly zero the tool returns as exact zeros, and the time per table.
 
-    python benchmarks/weights.py        (needs the bench extra: pip install ".[bench]")
+    python -m benchmarks.weights        (from the repository root, with the bench extra)
 """
 
 from __future__ import annotations
