@@ -139,7 +139,7 @@ def _notes(estimate: AdaptiveEstimate, kink, forward, backward) -> str:
     count = int(np.sum(estimate.shrunk & ~estimate.one_sided))
     if count:
         notes.append(f"the step was shrunk for {count} estimate(s) (f non-finite at larger "
-                     "steps or the first range too coarse)")
+                     "steps, or the first range of steps fell short of the error wanted)")
     kink = np.atleast_1d(kink)
     if np.any(kink):
         forward = np.atleast_1d(forward)[kink]
