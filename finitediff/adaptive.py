@@ -33,6 +33,8 @@ from .stencil import Stencil
 
 __all__ = ["AdaptiveEstimate", "adaptive_estimate", "step_scales", "NUM_SCALES", "TOP_STEP"]
 
+_EPS = float(np.finfo(np.float64).eps)
+
 #: Number of step scales per round (ratio 2 between them) for n < HIGH_ORDER.
 NUM_SCALES = 11
 #: From this derivative order on, the ratio is √2: HIGH_ORDER_SCALES scales
@@ -128,12 +130,12 @@ def _round(evaluator, x, displacements, stencil, scales, noise):
     flat = per_factor.reshape(len(per_factor), -1)
     factors = np.unique(np.multiply.outer(scales, np.asarray(offsets, dtype=np.float64)))
     level = measured_noise(factors, flat, scales)
+    with np.errstate(invalid="ignore"):
+        magnitude = np.max(np.where(np.isfinite(flat), np.abs(flat), 0.0), axis=0)
     epsilon = np.finfo(evaluator.dtype).eps
     if epsilon > np.finfo(np.float64).eps:
         # f computes in a lower precision (a float32 model accepted as such):
         # its rounding is at least that precision's ε·max|f| along each direction.
-        with np.errstate(invalid="ignore"):
-            magnitude = np.max(np.where(np.isfinite(flat), np.abs(flat), 0.0), axis=0)
         level = np.maximum(level, epsilon * magnitude)
     if noise is not None:
         level = np.maximum(level, np.broadcast_to(noise, shape).reshape(-1))
@@ -153,7 +155,7 @@ def _round(evaluator, x, displacements, stencil, scales, noise):
         sides = tuple(tuple(join(*items) for items in zip(*(piece[1][side] for piece in pieces)))
                       for side in range(2))
     return (main, sides, join(*(piece[2] for piece in pieces)),
-            join(*(piece[3] for piece in pieces)))
+            join(*(piece[3] for piece in pieces)), magnitude.reshape(shape))
 
 
 def _round_part(stencil, gathered, positions, scales, noise):
@@ -218,10 +220,25 @@ def _retry_factor(error, value, failing, unresolved, scale, scales, elementwise)
 
 def _rescaled(outcome, power):
     """A round's results along ``c·D`` expressed along ``D``: divide by ``c^n``."""
-    main, sides, failing, unresolved = outcome
+    main, sides, failing, unresolved, magnitude = outcome
     value, error, scale = main
     sides = None if sides is None else tuple((v / power, e / power, s) for v, e, s in sides)
-    return (value / power, error / power, scale), sides, failing, unresolved
+    return (value / power, error / power, scale), sides, failing, unresolved, magnitude
+
+
+def _roundoff_floor(stencil: Stencil, magnitude, scale):
+    """``ε·Σ|w|·max|f| / s^n``: the least round-off an estimate at scale s can have.
+
+    ``max|f|`` is taken over the whole first round, not over the chosen
+    stencil's points: where f is computed by cancellation (``x − sin x`` near
+    0) its values near x are tiny while the rounding of its terms is not, and
+    the far points show the size of those terms. Applied to the reported
+    error only, after the choice of entry, so it never changes a value.
+    """
+    weight = float(np.sum(np.abs(stencil.support_weights)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        floor = _EPS * weight * magnitude / np.abs(scale) ** stencil.n
+    return np.where(np.isfinite(floor), floor, 0.0)
 
 
 def _prefer_finer(old_value, old_error, new_value, new_error):
@@ -248,8 +265,8 @@ def adaptive_estimate(
     element ``i`` (``derivative``), so each element may get its own retry step.
     """
     scales = step_scales(stencil.n)
-    main, sides, failing, unresolved = _round(evaluator, x, displacements, stencil, scales,
-                                              noise)
+    main, sides, failing, unresolved, magnitude = _round(evaluator, x, displacements, stencil,
+                                                         scales, noise)
     value, error, scale, one_sided = _combine(main, sides, failing)
     kink = _kink(sides, value)
     shrunk = np.zeros(value.shape, dtype=bool)
@@ -269,7 +286,7 @@ def adaptive_estimate(
                               (-1,) + (1,) * (displacements.ndim - 1))[rows]
         outcome = _round(evaluator, x, displacements[rows] * along, stencil, scales, noise)
         # φ along the shrunk displacement is φ(c·t): its n-th derivative is c^n φ^(n).
-        main2, sides2, failing2, unresolved2 = _rescaled(outcome, total[rows]**stencil.n)
+        main2, sides2, failing2, unresolved2, _ = _rescaled(outcome, total[rows]**stencil.n)
         value2, error2, scale2, one_sided2 = _combine(main2, sides2, failing2)
         better, error2 = _prefer_finer(value[rows], error[rows], value2, error2)
 
@@ -291,6 +308,7 @@ def adaptive_estimate(
         unresolved = np.zeros(value.shape, dtype=bool)
         latest_scale = np.full(value.shape, scales[0])
         failing[rows], unresolved[rows], latest_scale[rows] = failing2, unresolved2, scale2
+    error = np.maximum(error, _roundoff_floor(stencil, magnitude, scale))
     forward = sides[0][0] if sides is not None else np.full(value.shape, np.nan)
     backward = sides[1][0] if sides is not None else np.full(value.shape, np.nan)
     return AdaptiveEstimate(value, error, scale, one_sided, shrunk, kink, forward, backward)

@@ -29,6 +29,9 @@ def _exact(expr: Expression, x: float, n: int) -> float:
 # a value computed by cancellation) or when terms beyond h^p mattered. The
 # adaptive engine must bound all of them.
 PAST_FAILURES = [
+    # found with the adaptive engine (explore profile): a derivative that is 0
+    # of a function computed by cancellation; the error was 0.8x the truth
+    (Expression("x - sin(x)", DOMAIN), 0.0, 1),
     (Expression("sin(x**2/(2*(x + 3)))", DOMAIN), 0.0, 3),  # 1.0000
     (Expression("exp(x)/((1 + 4/((1 + 4/(x + 3))*(x + 3)))*(1 + 3/(x + 3)))", DOMAIN),
      0.0, 2),  # 1.04

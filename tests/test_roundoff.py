@@ -92,3 +92,10 @@ def test_declared_float32_precision_floors_the_error():
     floor = np.finfo(np.float32).eps * np.exp(0.5) / res.step
     assert res.error >= floor
     assert abs(res.df - np.exp(0.5)) < 1e-10  # the values were exact all along
+
+
+def test_cancellation_at_a_zero_derivative_is_inside_the_error():
+    # x − sin(x) at 0: f and f' vanish, the rounding of x and sin(x) does not.
+    res = derivative(lambda x: x - np.sin(x), 0.0)
+    assert abs(res.df) <= res.error
+    assert res.error < 1e-12
