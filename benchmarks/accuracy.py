@@ -5,7 +5,9 @@ python -m benchmarks.accuracy [--show-failures] [--seed N]
 
 Prints one table per battery (all orders, and first derivatives only, where
 scipy.differentiate takes part). References come from mpmath.diff at 60
-digits. "bounded" is the share of cases with |estimate − reference| <= the
+digits. "est/true" is the median ratio of the reported error to the true one
+(how loose the estimate is). "bounded" is the share of cases with
+|estimate − reference| <= the
 tool's own error estimate.
 
 "resolvable" cases are those where relative error 1e-8 can be reached at all
@@ -126,26 +128,31 @@ def summary(cases):
     bounded = absolute <= err
     within = relative <= 1e-8
     within_resolvable = np.mean(within[resolvable]) if resolvable.any() else np.nan
+    # how loose the estimate is: reported / true error, where both are positive
+    with np.errstate(all="ignore"):
+        loose = err / absolute
+    loose = loose[np.isfinite(loose) & (absolute > 0)]
+    looseness = np.median(loose) if loose.size else np.nan
     return (len(cases), np.median(relative), np.percentile(relative, 90, method="higher"),
             np.mean(within), within_resolvable, np.median(nfev),
             np.percentile(nfev, 90, method="higher"), np.mean(bounded), int(bad.sum()),
-            int(resolvable.sum()))
+            int(resolvable.sum()), looseness)
 
 
 def table(title, rows, keep):
     header = (f"{'tool':<13} {'cases':>5} {'median rel':>10} {'p90 rel':>9} {'<=1e-8':>7} "
               f"{'<=1e-8 res':>10} {'med nfev':>8} {'p90 nfev':>8} {'bounded':>7} "
-              f"{'NaN/inf':>7}")
+              f"{'est/true':>8} {'NaN/inf':>7}")
     lines = []
     for tool, cases in rows.items():
         cases = [c for c in cases if keep(c)]
         if not cases:
             continue
         (count, median, p90, within, within_res, nfev, nfev90, bounded, bad,
-         resolvable) = summary(cases)
+         resolvable, looseness) = summary(cases)
         lines.append(f"{tool:<13} {count:>5} {median:>10.1e} {p90:>9.1e} {within:>7.1%} "
                      f"{within_res:>10.1%} {nfev:>8.0f} {nfev90:>8.0f} {bounded:>7.1%} "
-                     f"{bad:>7}")
+                     f"{looseness:>8.3g} {bad:>7}")
     count = len([c for c in rows["finitediff"] if keep(c)])
     resolvable = sum(c[7] for c in rows["finitediff"] if keep(c))
     print(f"\n{title} ({resolvable} of {count} cases resolvable)")
