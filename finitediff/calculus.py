@@ -31,6 +31,7 @@ from .errors import (
     check_step,
 )
 from .evaluate import Evaluator
+from .fixed import fixed_step_estimate
 from .noise import sample_noise
 from .result import DerivativeResult, Status
 from .sparse import check_sparsity, group_columns, scatter
@@ -45,56 +46,13 @@ __all__ = [
 METHODS = ("central", "forward", "backward")
 
 
-@functools.lru_cache(maxsize=256)
-def embedded_stencil(stencil: Stencil) -> Stencil | None:
-    """The stencil of the same order on all but the outermost offsets, if any.
-
-    Central accuracy p on ``-r..r`` embeds accuracy p − 2 on ``-(r−1)..r−1``;
-    a one-sided stencil embeds the one without its farthest point.
-    """
-    reach = max(abs(o) for o in stencil.support)
-    inner = [o for o in stencil.offsets if abs(o) < reach]
-    if len(inner) < stencil.n + 1:
-        return None
-    inner_stencil = Stencil(inner, stencil.n)
-    if not set(inner_stencil.support) <= set(stencil.support):
-        return None  # it would need a point the stencil does not evaluate
-    return inner_stencil if inner_stencil.accuracy < stencil.accuracy else None
-
-
-def _fixed_step_estimate(evaluator, x, displacements, stencil):
-    """``φ^(n)(0)`` at the given step, with an error estimate.
-
-    Where the stencil embeds a lower-accuracy one on its inner points, the two
-    estimates on the same points differ by about the truncation error of the
-    lower one, which bounds the higher one's from above: no extra point. Else
-    the stencil is applied at scale 2 too, and the truncation error of the
-    scale-1 estimate is ``(E₁ − E₂)/(2^p − 1)`` to leading order. Round-off is
-    the ε-weighted sum of |w·f|.
-    """
-    p = stencil.accuracy
-    if np.isinf(p):
-        table, roundoff = directional_table(evaluator, x, displacements, stencil, (1.0,))
-        return table[0], roundoff[0]
-    inner = embedded_stencil(stencil)
-    if inner is None:
-        table, roundoff = directional_table(evaluator, x, displacements, stencil, (1.0, 2.0))
-        return table[0], np.abs(table[0] - table[1]) / (2.0**p - 1.0) + roundoff[0]
-    gathered = directional_values(evaluator, x, displacements, stencil.support, (1.0,))
-    table, roundoff = apply_stencil(gathered, stencil.support_weights, (1.0,), stencil.n)
-    positions = [stencil.support.index(o) for o in inner.support]
-    lower, lower_roundoff = apply_stencil(gathered[:, positions], inner.support_weights,
-                                          (1.0,), inner.n)
-    return table[0], np.abs(table[0] - lower[0]) + roundoff[0] + lower_roundoff[0]
-
-
 def _estimate(evaluator, x, displacements, stencil, fixed: bool, *, elementwise=False,
               noise=None) -> AdaptiveEstimate:
     """The engine: a fixed step when the user gave one, else the adaptive estimator."""
     if not fixed and np.isfinite(stencil.accuracy):  # n = 0 reads f(x): nothing to adapt
         return adaptive_estimate(evaluator, x, displacements, stencil,
                                  elementwise=elementwise, noise=noise)
-    value, error = _fixed_step_estimate(evaluator, x, displacements, stencil)
+    value, error = fixed_step_estimate(evaluator, x, displacements, stencil)
     flags = np.zeros(value.shape, dtype=bool)
     nan = np.full(value.shape, np.nan)
     return AdaptiveEstimate(value, error, np.ones(value.shape), flags, flags, flags, nan, nan)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from finitediff import Stencil, derivative, gradient
-from finitediff.calculus import embedded_stencil
+from finitediff.fixed import embedded_stencil
 
 
 @pytest.mark.parametrize(
