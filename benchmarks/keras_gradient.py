@@ -44,7 +44,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from finitediff import Stencil, gradient, optimal_step  # noqa: E402
-from finitediff.calculus import directional_table  # noqa: E402
+from finitediff.directional import directional_table  # noqa: E402
 from finitediff.evaluate import Evaluator  # noqa: E402
 from finitediff.tf import (  # noqa: E402
     autodiff_derivatives,

@@ -7,14 +7,14 @@ TensorFlow, plotting and testing parts are imported when first used
 
 from __future__ import annotations
 
-from .calculus import derivative, gradient, hessian, jacobian, jvp
+from .calculus import derivative, estimate_step, gradient, hessian, jacobian, jvp
 from .errors import FiniteDiffError, PrecisionError
 from .extrapolate import RichardsonTable, richardson
 from .noise import NoiseEstimate, estimate_noise
 from .result import DerivativeResult, Status
 from .sparse import group_columns
 from .stencil import Stencil, fornberg_weights
-from .step import estimate_step, optimal_step
+from .step import optimal_step
 
 __version__ = "0.1.0"
 

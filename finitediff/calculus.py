@@ -1,6 +1,6 @@
 """Derivatives of black-box callables, composed from one primitive.
 
-The primitive, :func:`directional_table`, differentiates ``φ_r(t) = f(x + t·D_r)``
+The primitive (``directional.py``) differentiates ``φ_r(t) = f(x + t·D_r)``
 at ``t = 0`` for a set of displacements ``D_r``, with a stencil applied at
 several step scales ``t = s_q``; every point of every direction and scale goes
 to ``f`` in one stacked call. Everything public is a choice of displacements:
@@ -15,13 +15,13 @@ to ``f`` in one stacked call. Everything public is a choice of displacements:
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 
 import numpy as np
 
 from .adaptive import TOP_STEP, AdaptiveEstimate, adaptive_estimate
 from .complexstep import complex_step_derivative
-from .directional import apply_stencil, directional_table, directional_values
 from .errors import (
     check_argument,
     check_choice,
@@ -36,11 +36,10 @@ from .noise import sample_noise
 from .result import DerivativeResult, Status
 from .sparse import check_sparsity, group_columns, scatter
 from .stencil import Stencil
-from .step import check_domain, domain_steps, representable_step
+from .step import check_domain, domain_steps, optimal_step, representable_step
 
 __all__ = [
-    "derivative", "jvp", "gradient", "jacobian", "hessian", "directional_table",
-    "directional_values", "apply_stencil",
+    "derivative", "jvp", "gradient", "jacobian", "hessian", "estimate_step",
 ]
 
 METHODS = ("central", "forward", "backward")
@@ -478,3 +477,56 @@ def hessian(
     flags = np.zeros(d * d, dtype=bool)
     return _result(df.reshape(shape), err.reshape(shape), h, evaluator.points,
                    _notes(estimate, flags, flags, flags))
+
+
+def estimate_step(stencil: Stencil, f, x: float, *, args: tuple = ()) -> tuple[float, float]:
+    """Step balancing round-off and truncation for ``stencil`` on ``f`` at ``x``.
+
+    The derivative ``f^(n+p)(x)`` that sets the truncation error is estimated
+    with the adaptive estimator, ``|f(x)|`` sets the round-off; minimising
+
+        E(h) = ε·|f|·Σ|w_j| / h^n  +  |C|·|f^(n+p)|·h^p
+
+    gives ``h* = (n·ε·|f|·Σ|w_j| / (p·|C|·|f^(n+p)|))^(1/(n+p))`` and the
+    bound ``E(h*)``.
+
+    Returns
+    -------
+    step : float
+        The balancing step (absolute).
+    error_bound : float
+        ``E(step)``, the predicted error of the stencil at that step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from finitediff import Stencil, estimate_step
+    >>> stencil = Stencil.central(1)
+    >>> step, bound = estimate_step(stencil, np.exp, 1.0)
+    >>> estimate = (np.exp(1.0 + step) - np.exp(1.0 - step)) / (2 * step)
+    >>> bool(abs(estimate - np.e) <= bound < 1e-9)
+    True
+    """
+    check_argument(isinstance(stencil, Stencil), f"`stencil` must be a Stencil, got {stencil!r}",
+                   error=TypeError)
+    check_argument(np.ndim(x) == 0 and math.isfinite(float(x)),
+                   f"`x` must be a finite float, got {x!r}")
+    x = float(x)
+    epsilon = float(np.finfo(np.float64).eps)
+    n, p = stencil.n, stencil.accuracy
+    weight_sum = float(sum(abs(w) for w in stencil.exact_weights))
+    coefficient = abs(float(stencil.error_coefficient))
+    value = abs(float(f(np.asarray(x), *args)))
+    noise = epsilon * max(value, np.finfo(np.float64).tiny)
+    if math.isinf(p):
+        return 1.0, noise * weight_sum
+    higher = abs(float(derivative(f, x, n=n + int(p), args=args, vectorized=True).df))
+    if not math.isfinite(higher) or higher == 0.0:
+        step = optimal_step(stencil) * max(abs(x), 1.0)
+    else:
+        step = (max(n, 1) * noise * weight_sum / (p * coefficient * higher)) ** (1.0 / (n + p))
+    step = float(representable_step(np.asarray(x), np.asarray(step)))
+    bound = noise * weight_sum / step**n + coefficient * higher * step**p
+    # The sum bounds the round-off of every term; double it for the unknown
+    # higher-order terms and the error of the estimated derivative.
+    return step, 2.0 * bound

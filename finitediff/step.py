@@ -25,7 +25,7 @@ from .errors import check_argument
 from .stencil import Stencil
 
 __all__ = [
-    "check_domain", "domain_steps", "estimate_step", "optimal_step", "relative_step",
+    "check_domain", "domain_steps", "optimal_step",
     "representable_step",
 ]
 
@@ -40,11 +40,6 @@ def optimal_step(stencil: Stencil, dtype=np.float64) -> float:
     weight_sum = float(sum(abs(w) for w in stencil.exact_weights))
     coefficient = abs(float(stencil.error_coefficient))
     return (n * epsilon * weight_sum / (p * coefficient)) ** (1.0 / (n + p))
-
-
-def relative_step(stencil: Stencil, x: np.ndarray, dtype=np.float64) -> np.ndarray:
-    """``optimal_step(stencil) · max(|x|, 1)``, elementwise."""
-    return optimal_step(stencil, dtype) * np.maximum(np.abs(x), 1.0)
 
 
 def representable_step(x: np.ndarray, step: np.ndarray) -> np.ndarray:
@@ -95,58 +90,3 @@ def domain_steps(stencil: Stencil, x: np.ndarray, step: np.ndarray, domain):
     cap = _reach_cap(one_sided, x, lo, hi, sign)
     check_argument(bool(np.all(cap > 0)), f"`domain` {domain!r} leaves no room to step from x")
     return one_sided, representable_step(x, sign * np.minimum(step, cap))
-
-
-def estimate_step(stencil: Stencil, f, x: float, *, args: tuple = ()) -> tuple[float, float]:
-    """Step balancing round-off and truncation for ``stencil`` on ``f`` at ``x``.
-
-    The derivative ``f^(n+p)(x)`` that sets the truncation error is estimated
-    with the adaptive estimator, ``|f(x)|`` sets the round-off; minimising
-
-        E(h) = ε·|f|·Σ|w_j| / h^n  +  |C|·|f^(n+p)|·h^p
-
-    gives ``h* = (n·ε·|f|·Σ|w_j| / (p·|C|·|f^(n+p)|))^(1/(n+p))`` and the
-    bound ``E(h*)``.
-
-    Returns
-    -------
-    step : float
-        The balancing step (absolute).
-    error_bound : float
-        ``E(step)``, the predicted error of the stencil at that step.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from finitediff import Stencil, estimate_step
-    >>> stencil = Stencil.central(1)
-    >>> step, bound = estimate_step(stencil, np.exp, 1.0)
-    >>> estimate = (np.exp(1.0 + step) - np.exp(1.0 - step)) / (2 * step)
-    >>> bool(abs(estimate - np.e) <= bound < 1e-9)
-    True
-    """
-    from .calculus import derivative  # the estimator builds on this module
-
-    check_argument(isinstance(stencil, Stencil), f"`stencil` must be a Stencil, got {stencil!r}",
-                   error=TypeError)
-    check_argument(np.ndim(x) == 0 and math.isfinite(float(x)),
-                   f"`x` must be a finite float, got {x!r}")
-    x = float(x)
-    epsilon = float(np.finfo(np.float64).eps)
-    n, p = stencil.n, stencil.accuracy
-    weight_sum = float(sum(abs(w) for w in stencil.exact_weights))
-    coefficient = abs(float(stencil.error_coefficient))
-    value = abs(float(f(np.asarray(x), *args)))
-    noise = epsilon * max(value, np.finfo(np.float64).tiny)
-    if math.isinf(p):
-        return 1.0, noise * weight_sum
-    higher = abs(float(derivative(f, x, n=n + int(p), args=args, vectorized=True).df))
-    if not math.isfinite(higher) or higher == 0.0:
-        step = optimal_step(stencil) * max(abs(x), 1.0)
-    else:
-        step = (max(n, 1) * noise * weight_sum / (p * coefficient * higher)) ** (1.0 / (n + p))
-    step = float(representable_step(np.asarray(x), np.asarray(step)))
-    bound = noise * weight_sum / step**n + coefficient * higher * step**p
-    # The sum bounds the round-off of every term; double it for the unknown
-    # higher-order terms and the error of the estimated derivative.
-    return step, 2.0 * bound
