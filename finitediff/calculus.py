@@ -415,7 +415,7 @@ def gradient(
                       vectorized=vectorized)
     shape = np.shape(result.df)
     check_argument(
-        shape == np.shape(check_finite_array("x", x)),
+        shape == np.shape(x),  # x was validated by jacobian
         f"`f` must return a scalar for gradient, got values of shape "
         f"{shape[:len(shape) - np.ndim(x)]}; use jacobian",
     )
