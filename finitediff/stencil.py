@@ -230,6 +230,67 @@ class Stencil:
     def size(self) -> int:
         return len(self._offsets)
 
+    # -- the error model ------------------------------------------------------
+    @cached_property
+    def weight_sum(self) -> float:
+        """``Σ|w_j|``: how much the stencil amplifies the rounding of f's values."""
+        return float(sum(abs(w) for w in self.exact_weights))
+
+    def roundoff_error(self, step, *, f_scale=1.0, dtype=np.float64):
+        """``ε·|f|·Σ|w_j| / h^n``: round-off of the estimate at step ``h``.
+
+        ``f_scale`` is the size of f's values near x and ``ε`` the machine
+        epsilon of ``dtype``, the precision f is computed in.
+        """
+        epsilon = float(np.finfo(dtype).eps)
+        return epsilon * np.abs(f_scale) * self.weight_sum / np.abs(step) ** self._n
+
+    def truncation_error(self, step, *, derivative_scale=1.0):
+        """``|C|·|f^(n+p)|·h^p``: the leading truncation error at step ``h``.
+
+        ``derivative_scale`` is the size of ``f^(n+p)`` near x; zero for a
+        stencil that is exact (order 0 read off at a node).
+        """
+        if math.isinf(self.accuracy):
+            return np.zeros(np.shape(step))
+        coefficient = abs(float(self.error_coefficient))
+        return coefficient * np.abs(derivative_scale) * np.abs(step) ** self.accuracy
+
+    def error(self, step, *, f_scale=1.0, derivative_scale=1.0, dtype=np.float64):
+        """Predicted error at step ``h``: round-off plus truncation.
+
+        ``E(h) = ε·|f|·Σ|w_j| / h^n + |C|·|f^(n+p)|·h^p``, the model every
+        step choice in finitediff minimises.
+
+        Examples
+        --------
+        >>> from finitediff import Stencil
+        >>> s = Stencil.central(1)
+        >>> h = s.optimal_step()
+        >>> bool(s.error(h) <= s.error(2 * h) and s.error(h) <= s.error(h / 2))
+        True
+        """
+        return (self.roundoff_error(step, f_scale=f_scale, dtype=dtype)
+                + self.truncation_error(step, derivative_scale=derivative_scale))
+
+    def optimal_step(self, *, f_scale=1.0, derivative_scale=1.0, dtype=np.float64) -> float:
+        """The step minimising :meth:`error`.
+
+        ``dE/dh = 0`` gives ``h* = (n·ε·|f|·Σ|w| / (p·|C|·|f^(n+p)|))^(1/(n+p))``
+        (with n taken as 1 for order 0). With the default scales of 1 this is
+        the step for a unit-scale function; multiply by the length over which
+        f changes (``max(|x|, 1)`` when nothing better is known).
+        """
+        if math.isinf(self.accuracy) or derivative_scale == 0:
+            return 1.0  # nothing to balance: any step gives the same answer
+        epsilon = float(np.finfo(dtype).eps)
+        n = max(self._n, 1)
+        p = self.accuracy
+        coefficient = abs(float(self.error_coefficient))
+        ratio = (n * epsilon * abs(f_scale) * self.weight_sum
+                 / (p * coefficient * abs(derivative_scale)))
+        return float(ratio ** (1.0 / (n + p)))
+
     @cached_property
     def support(self) -> tuple:
         """Offsets with non-zero weight (the points f is evaluated at)."""

@@ -31,15 +31,12 @@ __all__ = [
 
 
 def optimal_step(stencil: Stencil, dtype=np.float64) -> float:
-    """Theory-optimal step for ``stencil`` on a unit-scale function in ``dtype``."""
-    epsilon = float(np.finfo(dtype).eps)
-    if math.isinf(stencil.accuracy):
-        return 1.0  # the stencil reads f(x) only; any step gives the same answer
-    n = max(stencil.n, 1)
-    p = stencil.accuracy
-    weight_sum = float(sum(abs(w) for w in stencil.exact_weights))
-    coefficient = abs(float(stencil.error_coefficient))
-    return (n * epsilon * weight_sum / (p * coefficient)) ** (1.0 / (n + p))
+    """Theory-optimal step for ``stencil`` on a unit-scale function in ``dtype``.
+
+    The same as ``stencil.optimal_step(dtype=dtype)``; see
+    :meth:`finitediff.Stencil.error` for the error model.
+    """
+    return stencil.optimal_step(dtype=dtype)
 
 
 def representable_step(x: np.ndarray, step: np.ndarray) -> np.ndarray:

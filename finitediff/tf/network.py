@@ -97,15 +97,6 @@ def network_stencils(orders, accuracy: int = 2, *, offsets=None) -> dict[int, St
     return stencils
 
 
-def _stencil_error(stencil: Stencil, h: np.ndarray, epsilon: float) -> np.ndarray:
-    """Round-off plus truncation error of ``stencil`` at step ``h`` on a unit-scale f."""
-    if np.isinf(stencil.accuracy):
-        return np.full_like(h, epsilon)
-    weight_sum = float(sum(abs(w) for w in stencil.exact_weights))
-    truncation = abs(float(stencil.error_coefficient)) * h**stencil.accuracy
-    return epsilon * weight_sum / h**stencil.n + truncation
-
-
 def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64, *,
                     offsets=None) -> float:
     """The one step that minimises the worst error over ``orders`` on a unit-scale f.
@@ -126,9 +117,8 @@ def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64, *,
     stencils = network_stencils(orders, accuracy, offsets=offsets)
     if len(stencils) == 1:
         return optimal_step(next(iter(stencils.values())), dtype)
-    epsilon = float(np.finfo(dtype).eps)
     grid = np.logspace(-8, 0, 4001)
-    worst = np.max([_stencil_error(s, grid, epsilon) for s in stencils.values()], axis=0)
+    worst = np.max([s.error(grid, dtype=dtype) for s in stencils.values()], axis=0)
     return float(grid[np.argmin(worst)])
 
 
