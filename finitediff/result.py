@@ -14,9 +14,21 @@ class Status(enum.IntEnum):
     """Why an estimate succeeded or failed (``DerivativeResult.status``)."""
 
     SUCCESS = 0
-    NONFINITE = -1  #: f was non-finite at a stencil point and no estimate survived
-    INACCURATE = -2  #: the error estimate is larger than the estimate itself
-    KINK = -3  #: one-sided estimates disagree: f is not differentiable there
+    #: f was non-finite at the stencil points and no estimate survived.
+    NONFINITE = -1
+    #: The estimate converged, but its error is not small against |df| or is
+    #: above the caller's ``tolerance``.
+    INACCURATE = -2
+    #: One-sided estimates disagree: a derivative of order <= n jumps at x.
+    KINK = -3
+    #: f itself jumps at x, or the estimates diverge as the step shrinks
+    #: (a singularity at or next to x).
+    NOT_DIFFERENTIABLE = -4
+    #: No step tried gave a converged estimate: a feature narrower than the
+    #: smallest step, an oscillation, or noise the error model does not know.
+    UNRESOLVED = -5
+    #: The evaluation budget (``max_nfev``) ran out before the estimate converged.
+    BUDGET = -6
 
 
 @dataclass(frozen=True)
