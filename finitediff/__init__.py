@@ -1,8 +1,9 @@
 """finitediff: numerical differentiation by finite differences.
 
-The public API. Importing this package loads numpy and scipy only; the
-TensorFlow, plotting and testing parts are imported when first used
-(``finitediff.difference_network`` imports ``finitediff.tf`` on access).
+The public API. Importing this package loads numpy and scipy only. The
+TensorFlow names (``finitediff.difference_network``, ...) live in
+``finitediff.tf`` and import TensorFlow on first access; without it they raise
+an ImportError that names the extra to install (``finitediff[tf]``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from .calculus import derivative, estimate_step, gradient, hessian, jacobian, jvp
 from .errors import FiniteDiffError, PrecisionError
 from .extrapolate import RichardsonTable, richardson
+from .extras import require_extra
 from .noise import NoiseEstimate, estimate_noise
 from .result import DerivativeResult, Status
 from .sparse import group_columns
@@ -18,31 +20,7 @@ from .step import optimal_step
 
 __version__ = "0.1.0"
 
-#: Names served by finitediff.tf, imported (with TensorFlow) on first access.
-_TF_NAMES = (
-    "DifferenceLayer",
-    "ModelFunction",
-    "as_float64",
-    "autodiff_derivatives",
-    "black_box",
-    "check_precision",
-    "difference_network",
-    "difference_step",
-)
-
-
-def __getattr__(name: str):
-    if name in _TF_NAMES:
-        from . import tf
-
-        return getattr(tf, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_TF_NAMES))
-
-
+#: The names ``from finitediff import *`` binds: everything that needs numpy and scipy only.
 __all__ = [
     "DerivativeResult",
     "FiniteDiffError",
@@ -62,4 +40,34 @@ __all__ = [
     "jvp",
     "optimal_step",
     "richardson",
-]  # the TF names are left out so that `from finitediff import *` stays light
+]
+
+#: The public names of finitediff.tf (its ``__all__`` is this list), reached
+#: lazily as ``finitediff.NAME``. They are left out of ``__all__`` so that
+#: ``from finitediff import *`` works without TensorFlow and stays light.
+_TF_NAMES = (
+    "DifferenceLayer",
+    "ModelFunction",
+    "as_float64",
+    "autodiff_derivatives",
+    "black_box",
+    "check_precision",
+    "difference_network",
+    "difference_step",
+    "find_low_precision",
+    "network_stencils",
+)
+
+
+def __getattr__(name: str):
+    if name in _TF_NAMES:
+        require_extra("tf", f"finitediff.{name}")
+        from . import tf
+
+        return getattr(tf, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names: ``__all__``, the TensorFlow names and ``__version__``."""
+    return sorted([*__all__, *_TF_NAMES, "__version__"])

@@ -1,8 +1,9 @@
 """Tools for testing derivative code: hypothesis strategies and assertions.
 
 ``assert_derivative_close`` needs numpy only. The strategies and
-:class:`Expression` use hypothesis, sympy and mpmath, which are imported
-when first used (``finitediff.testing.strategies``, ``finitediff.testing.Expression``).
+:class:`Expression` use hypothesis, sympy and mpmath (the ``testing`` extra:
+``pip install 'finitediff[testing]'``), which are imported when first used
+(``finitediff.testing.strategies``, ``finitediff.testing.Expression``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ..extras import require_extra
 from .assertions import assert_derivative_close
 
 __all__ = ["Expression", "FUNCTIONS", "Interval", "assert_derivative_close", "strategies"]
@@ -25,10 +27,11 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    require_extra("testing", f"{__name__}.{name}")
     module_name, attribute = _LAZY[name]
     module = importlib.import_module(f"{__name__}.{module_name}")
     return module if attribute is None else getattr(module, attribute)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(__all__)

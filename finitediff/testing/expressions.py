@@ -29,11 +29,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import mpmath
-import numpy as np
-import sympy
+from ..extras import require_extra
 
-from ..errors import check_argument, check_nonnegative_int
+require_extra("testing", "finitediff.testing.expressions")
+
+import mpmath  # noqa: E402
+import numpy as np  # noqa: E402
+import sympy  # noqa: E402
+
+from ..errors import check_argument, check_nonnegative_int  # noqa: E402
 
 __all__ = ["Expression", "Interval", "Term", "FUNCTIONS", "EXPONENTS", "VARIABLE"]
 

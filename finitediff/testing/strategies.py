@@ -18,14 +18,18 @@ import math
 import numbers
 from collections.abc import Iterable
 
-import mpmath
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+from ..extras import require_extra
 
-from ..errors import check_argument
-from ..stencil import Stencil
-from . import expressions as _expressions
-from .expressions import FUNCTIONS, Expression, Interval
+require_extra("testing", "finitediff.testing.strategies")
+
+import mpmath  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.errors import InvalidArgument  # noqa: E402
+
+from ..errors import check_argument  # noqa: E402
+from ..stencil import Stencil  # noqa: E402
+from . import expressions as _expressions  # noqa: E402
+from .expressions import FUNCTIONS, Expression, Interval  # noqa: E402
 
 __all__ = ["expressions", "points", "stencils", "steps"]
 
