@@ -1,28 +1,77 @@
-"""The package as a user meets it: a light import and the command line."""
+"""The package as a user meets it: a light import, one list of public names, the command line."""
 
+import inspect
 import math
 import re
 import subprocess
 import sys
 
+from skips import skip_without
+
 import finitediff
 from finitediff.cli import main
+from finitediff.extras import EXTRAS
 
-HEAVY = ("tensorflow", "keras", "matplotlib", "dask", "sympy")
+OPTIONAL_MODULES = sorted(module for modules in EXTRAS.values() for module in modules)
 
 
-def test_import_does_not_load_heavy_libraries():
+def test_import_does_not_load_optional_libraries():
     code = (
         "import sys, finitediff\n"
-        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+        f"print([m for m in {OPTIONAL_MODULES!r} if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-def test_public_names_are_exported():
+def test_star_import_binds_all_without_tensorflow():
+    code = (
+        "import sys as _sys\n"
+        "from finitediff import *\n"
+        "print(sorted(k for k in dir() if not k.startswith('_')), 'tensorflow' in _sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"{sorted(finitediff.__all__)} False"
+
+
+def test_dir_advertises_all_and_the_tensorflow_names():
+    advertised = set(dir(finitediff))
+    assert set(finitediff.__all__) <= advertised
+    assert advertised - set(finitediff.__all__) == {*finitediff._TF_NAMES, "__version__"}
+
+
+def test_internals_are_not_advertised():
+    # submodules (calculus, adaptive, ...) and helpers imported by __init__ stay out of dir()
+    for name in dir(finitediff):
+        assert not name.startswith("_") or name == "__version__", name
+    assert not {"calculus", "adaptive", "evaluate", "extras", "require_extra"} & set(
+        dir(finitediff))
+
+
+def test_every_core_name_resolves_to_a_documented_object_of_the_package():
     for name in finitediff.__all__:
-        assert hasattr(finitediff, name), name
+        obj = getattr(finitediff, name)
+        assert not inspect.ismodule(obj), name
+        assert obj.__module__.startswith("finitediff."), name
+        assert inspect.getdoc(obj), name
+
+
+def test_every_tensorflow_name_resolves_to_a_documented_object_of_finitediff_tf():
+    skip_without("tf")
+    for name in finitediff._TF_NAMES:
+        obj = getattr(finitediff, name)
+        assert obj.__module__.startswith("finitediff.tf."), name
+        assert inspect.getdoc(obj), name
+
+
+def test_finitediff_tf_exports_exactly_its_public_names():
+    skip_without("tf")
+    import finitediff.tf as fdtf
+
+    defined = {name for name, obj in vars(fdtf).items()
+               if not name.startswith("_") and not inspect.ismodule(obj)
+               and getattr(obj, "__module__", "").startswith("finitediff.tf.")}
+    assert sorted(fdtf.__all__) == sorted(defined) == sorted(finitediff._TF_NAMES)
 
 
 def test_cli_example_prints_every_order_within_its_error(capsys):

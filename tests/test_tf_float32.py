@@ -4,8 +4,11 @@ import warnings
 
 import numpy as np
 import pytest
+from skips import skip_without
 
-keras = pytest.importorskip("keras")
+skip_without("tf")
+
+import keras  # noqa: E402
 
 from finitediff import derivative  # noqa: E402
 from finitediff.tf import black_box  # noqa: E402

@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from skips import skip_without
 
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
+skip_without("tf")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from finitediff.tf.jit import CompiledFunction, xla_failed  # noqa: E402
 

@@ -4,9 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
+from skips import skip_without
 
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
+skip_without("tf")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from finitediff import PrecisionError, derivative  # noqa: E402
 from finitediff.evaluate import Evaluator  # noqa: E402
