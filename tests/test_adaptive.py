@@ -2,13 +2,17 @@
 
 import math
 
-import mpmath as mp
 import numpy as np
 import pytest
 from scipy.optimize import rosen, rosen_der, rosen_hess
+from skips import skip_without
 
 from finitediff import Stencil, derivative, estimate_step, gradient, hessian, jacobian, jvp
 from finitediff.adaptive import step_scales
+
+skip_without("testing")
+
+import mpmath as mp  # noqa: E402
 
 
 def mp_derivative(f_mp, x, n):

@@ -3,9 +3,13 @@
 import sys
 from pathlib import Path
 
-import mpmath as mp
 import numpy as np
 import pytest
+from skips import skip_without
+
+skip_without("testing")
+
+import mpmath as mp  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ is not installed
 

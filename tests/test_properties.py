@@ -2,10 +2,14 @@
 
 import numpy as np
 import pytest
-from hypothesis import example, given, note, settings
-from hypothesis import strategies as st
+from skips import skip_without
 
-from finitediff.testing import Expression, assert_derivative_close, strategies
+skip_without("testing")
+
+from hypothesis import example, given, note, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from finitediff.testing import Expression, assert_derivative_close, strategies  # noqa: E402
 
 DOMAIN = (-2.0, 2.0)
 
