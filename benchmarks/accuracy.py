@@ -1,7 +1,7 @@
 """Accuracy benchmark: finitediff vs numdifftools vs scipy.differentiate.
 
 Usage (from the repository root):
-python -m benchmarks.accuracy [--show-failures] [--seed N]
+python -m benchmarks.accuracy [--show-failures] [--seed N | --seeds 0 1 2]
 
 Prints one table per battery (all orders, and first derivatives only, where
 scipy.differentiate takes part). References come from mpmath.diff at 60
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from typing import NamedTuple
 
 import mpmath as mp
 import numpy as np
@@ -34,6 +35,43 @@ from benchmarks.battery import fresh_battery, heldout_battery, main_battery
 from finitediff import Stencil
 
 ORDERS = (1, 2, 3, 4)
+
+
+class Estimate(NamedTuple):
+    """What a tool returns for one derivative."""
+
+    df: float
+    error: float
+    nfev: int
+
+
+class Case(NamedTuple):
+    """One derivative by one tool, next to its reference."""
+
+    name: str
+    x: float
+    n: int
+    reference: float
+    estimate: float
+    error: float
+    nfev: int
+    resolvable: bool
+
+
+class Summary(NamedTuple):
+    """One row of a table: one tool on the cases of a battery."""
+
+    cases: int
+    median_relative: float
+    p90_relative: float
+    within: float  # share with relative error <= 1e-8
+    within_resolvable: float  # the same among the resolvable cases
+    median_nfev: float
+    p90_nfev: float
+    bounded: float  # share with |estimate - reference| <= error
+    non_finite: int
+    resolvable: int
+    looseness: float  # median reported / true error
 
 
 class Counted:
@@ -77,7 +115,7 @@ def best_float64(f, x: float, n: int, ref: float) -> float:
 
 def run_finitediff(f, x, n):
     res = finitediff.derivative(f, x, n=n)
-    return float(res.df), float(res.error), res.nfev
+    return Estimate(float(res.df), float(res.error), res.nfev)
 
 
 def run_numdifftools(f, x, n):
@@ -85,14 +123,14 @@ def run_numdifftools(f, x, n):
 
     counted = Counted(f)
     out = nd.Derivative(counted, n=n, full_output=True)(x)
-    return float(out.estimate), float(out.error_estimate), counted.points
+    return Estimate(float(out.estimate), float(out.error_estimate), counted.points)
 
 
 def run_scipy(f, x, n):
     if n != 1:
         return None
     res = scipy_derivative(f, x)
-    return float(res.df), float(res.error), int(res.nfev)
+    return Estimate(float(res.df), float(res.error), int(res.nfev))
 
 
 TOOLS = {"finitediff": run_finitediff, "numdifftools": run_numdifftools, "scipy": run_scipy}
@@ -110,21 +148,21 @@ def measure(battery, orders):
                         warnings.simplefilter("ignore")
                         out = run(f, x, n)
                     if out is not None:
-                        rows[tool].append((name, x, n, ref) + out + (resolvable,))
+                        rows[tool].append(Case(name, x, n, ref, *out, resolvable))
     return rows
 
 
-def summary(cases):
-    ref = np.array([c[3] for c in cases])
-    est = np.array([c[4] for c in cases])
-    err = np.array([c[5] for c in cases])
-    nfev = np.array([c[6] for c in cases])
+def summary(cases: list[Case]) -> Summary:
+    ref = np.array([c.reference for c in cases])
+    est = np.array([c.estimate for c in cases])
+    err = np.array([c.error for c in cases])
+    nfev = np.array([c.nfev for c in cases])
     bad = ~np.isfinite(est)
     with np.errstate(all="ignore"):
         absolute = np.abs(est - ref)
         relative = np.where(ref != 0, absolute / np.abs(ref), absolute)
     relative = np.where(bad, np.inf, relative)
-    resolvable = np.array([c[7] for c in cases], dtype=bool)
+    resolvable = np.array([c.resolvable for c in cases], dtype=bool)
     bounded = absolute <= err
     within = relative <= 1e-8
     within_resolvable = np.mean(within[resolvable]) if resolvable.any() else np.nan
@@ -133,10 +171,10 @@ def summary(cases):
         loose = err / absolute
     loose = loose[np.isfinite(loose) & (absolute > 0)]
     looseness = np.median(loose) if loose.size else np.nan
-    return (len(cases), np.median(relative), np.percentile(relative, 90, method="higher"),
-            np.mean(within), within_resolvable, np.median(nfev),
-            np.percentile(nfev, 90, method="higher"), np.mean(bounded), int(bad.sum()),
-            int(resolvable.sum()), looseness)
+    return Summary(len(cases), np.median(relative), np.percentile(relative, 90, method="higher"),
+                   np.mean(within), within_resolvable, np.median(nfev),
+                   np.percentile(nfev, 90, method="higher"), np.mean(bounded), int(bad.sum()),
+                   int(resolvable.sum()), looseness)
 
 
 def table(title, rows, keep):
@@ -148,53 +186,75 @@ def table(title, rows, keep):
         cases = [c for c in cases if keep(c)]
         if not cases:
             continue
-        (count, median, p90, within, within_res, nfev, nfev90, bounded, bad,
-         resolvable, looseness) = summary(cases)
-        lines.append(f"{tool:<13} {count:>5} {median:>10.1e} {p90:>9.1e} {within:>7.1%} "
-                     f"{within_res:>10.1%} {nfev:>8.0f} {nfev90:>8.0f} {bounded:>7.1%} "
-                     f"{looseness:>8.3g} {bad:>7}")
+        s = summary(cases)
+        lines.append(f"{tool:<13} {s.cases:>5} {s.median_relative:>10.1e} "
+                     f"{s.p90_relative:>9.1e} {s.within:>7.1%} {s.within_resolvable:>10.1%} "
+                     f"{s.median_nfev:>8.0f} {s.p90_nfev:>8.0f} {s.bounded:>7.1%} "
+                     f"{s.looseness:>8.3g} {s.non_finite:>7}")
     count = len([c for c in rows["finitediff"] if keep(c)])
-    resolvable = sum(c[7] for c in rows["finitediff"] if keep(c))
+    resolvable = sum(c.resolvable for c in rows["finitediff"] if keep(c))
     print(f"\n{title} ({resolvable} of {count} cases resolvable)")
     print(header)
     print("\n".join(lines))
 
 
 def failures(rows, limit=20):
-    cases = rows["finitediff"]
     worst = []
-    for name, x, n, ref, est, err, nfev, resolvable in cases:
-        rel = abs(est - ref) / abs(ref) if ref else abs(est - ref)
-        if not (rel <= 1e-8) or not (abs(est - ref) <= err):
-            worst.append((rel, name, x, n, err / max(abs(est - ref), 1e-300), nfev,
-                          resolvable))
+    for c in rows["finitediff"]:
+        absolute = abs(c.estimate - c.reference)
+        rel = absolute / abs(c.reference) if c.reference else absolute
+        if not (rel <= 1e-8) or not (absolute <= c.error):
+            worst.append((rel, c, c.error / max(absolute, 1e-300)))
     worst.sort(key=lambda w: -w[0] if np.isfinite(w[0]) else -np.inf)
-    for rel, name, x, n, ratio, nfev, resolvable in worst[:limit]:
-        print(f"  {name:<36} x={x:<8.3g} n={n} rel={rel:.1e} err/true={ratio:.2g} "
-              f"nfev={nfev} {'resolvable' if resolvable else 'unresolvable'}")
+    for rel, c, ratio in worst[:limit]:
+        print(f"  {c.name:<36} x={c.x:<8.3g} n={c.n} rel={rel:.1e} err/true={ratio:.2g} "
+              f"nfev={c.nfev} {'resolvable' if c.resolvable else 'unresolvable'}")
+
+
+def batteries(seed: int | None):
+    """The default batteries (seed None), or the held-out and fresh ones drawn from `seed`."""
+    if seed is None:
+        return (("main battery", main_battery()),
+                ("held-out battery (random compositions)", heldout_battery()),
+                ("fresh battery (random families)", fresh_battery()))
+    return ((f"held-out battery, seed {seed}", heldout_battery(seed=seed)),
+            (f"fresh battery, seed {seed}", fresh_battery(seed=seed)))
+
+
+def seed_summary(summaries):
+    """finitediff on every battery of every seed, one line each."""
+    width = max(len(title) for title, _ in summaries)
+    print("\nfinitediff, orders 1-4: share <= 1e-8 / among resolvable / median nfev / "
+          "bounded / NaN")
+    for title, s in summaries:
+        print(f"{title:<{width}}  {s.within:>6.1%} / {s.within_resolvable:>6.1%} / "
+              f"{s.median_nfev:>2.0f} / {s.bounded:>6.1%} / {s.non_finite}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-failures", action="store_true")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="draw the held-out and fresh batteries from this seed instead "
-                             "(the main battery is left out)")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=None,
+                       help="draw the held-out and fresh batteries from this seed instead "
+                            "(the main battery is left out)")
+    seeds.add_argument("--seeds", type=int, nargs="+", metavar="S",
+                       help="run several seeds in turn, 0 standing for the default batteries "
+                            "(--seeds 0 1 2: the default run, then --seed 1 and --seed 2), "
+                            "and end with a line per battery for finitediff")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    if args.seed is None:
-        batteries = (("main battery", main_battery()),
-                     ("held-out battery (random compositions)", heldout_battery()),
-                     ("fresh battery (random families)", fresh_battery()))
-    else:
-        batteries = ((f"held-out battery, seed {args.seed}", heldout_battery(seed=args.seed)),
-                     (f"fresh battery, seed {args.seed}", fresh_battery(seed=args.seed)))
-    for title, battery in batteries:
-        rows = measure(battery, ORDERS)
-        table(f"{title}: orders 1-4", rows, lambda c: True)
-        table(f"{title}: first derivatives", rows, lambda c: c[2] == 1)
-        if args.show_failures:
-            failures(rows)
+    summaries = []
+    for seed in [None if s == 0 else s for s in args.seeds] if args.seeds else [args.seed]:
+        for title, battery in batteries(seed):
+            rows = measure(battery, ORDERS)
+            table(f"{title}: orders 1-4", rows, lambda c: True)
+            table(f"{title}: first derivatives", rows, lambda c: c.n == 1)
+            if args.show_failures:
+                failures(rows)
+            summaries.append((title, summary(rows["finitediff"])))
+    if args.seeds:
+        seed_summary(summaries)
     print(f"\n{time.perf_counter() - start:.0f} s")
 
 
