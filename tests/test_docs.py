@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from skips import skip_reason
 
 import finitediff
 from finitediff.extras import extra_of
@@ -52,7 +53,7 @@ def _skip_unless_installed(modules) -> None:
     for module in sorted(modules):
         extra = extra_of(module)
         if extra and importlib.util.find_spec(module) is None:
-            pytest.skip(f"needs {module}: pip install 'finitediff[{extra}]'")
+            pytest.skip(skip_reason(module, extra))
 
 
 @pytest.mark.parametrize(("title", "text", "lineno"), _readme_sections(),

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from skips import skip_without
+from skips import needs
 
 import finitediff
 from finitediff.cli import main
@@ -56,16 +56,16 @@ def test_every_core_name_resolves_to_a_documented_object_of_the_package():
         assert inspect.getdoc(obj), name
 
 
+@needs("tf")
 def test_every_tensorflow_name_resolves_to_a_documented_object_of_finitediff_tf():
-    skip_without("tf")
     for name in finitediff._TF_NAMES:
         obj = getattr(finitediff, name)
         assert obj.__module__.startswith("finitediff.tf."), name
         assert inspect.getdoc(obj), name
 
 
+@needs("tf")
 def test_finitediff_tf_exports_exactly_its_public_names():
-    skip_without("tf")
     import finitediff.tf as fdtf
 
     defined = {name for name, obj in vars(fdtf).items()

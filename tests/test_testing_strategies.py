@@ -7,7 +7,7 @@ from math import factorial
 
 import numpy as np
 import pytest
-from skips import skip_without
+from skips import needs, skip_without
 
 skip_without("testing")
 
@@ -236,8 +236,8 @@ def test_functions_constant_lists_the_unary_functions():
 
 
 @pytest.mark.tf
+@needs("tf")
 def test_tensorflow_value_keeps_float_dtype_with_integer_constants():
-    skip_without("tf")
     import tensorflow as tf
 
     expr = Expression("sin(cos(2)) + 3*x", DOMAIN)

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from skips import skip_without
+from skips import needs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,8 +29,8 @@ def test_import_finitediff_loads_no_tensorflow_or_keras():
 
 
 @pytest.mark.tf
+@needs("tf")
 def test_tf_names_are_reachable_lazily_from_the_package():
-    skip_without("tf")
     out = _run(
         "import sys, finitediff\n"
         "assert 'tensorflow' not in sys.modules\n"
