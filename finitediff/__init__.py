@@ -11,7 +11,7 @@ from __future__ import annotations
 from .calculus import derivative, estimate_step, gradient, hessian, jacobian, jvp
 from .errors import FiniteDiffError, PrecisionError
 from .extrapolate import RichardsonTable, richardson
-from .extras import require_extra
+from .extras import missing_modules, require_extra
 from .noise import NoiseEstimate, estimate_noise
 from .result import DerivativeResult, Status
 from .sparse import group_columns
@@ -69,5 +69,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    """The public names: ``__all__``, the TensorFlow names and ``__version__``."""
-    return sorted([*__all__, *_TF_NAMES, "__version__"])
+    """The public names: ``__all__``, ``__version__`` and, where TensorFlow is installed,
+    the TensorFlow names (so that ``help(finitediff)`` works on a core install)."""
+    tf_names = () if missing_modules("tf") else _TF_NAMES
+    return sorted([*__all__, *tf_names, "__version__"])

@@ -47,8 +47,9 @@ def require_extra(extra: str, feature: str) -> None:
     """
     missing = missing_modules(extra)
     if missing:
+        names = " and ".join(filter(None, [", ".join(missing[:-1]), missing[-1]]))
         raise ModuleNotFoundError(
-            f"{feature} needs {' and '.join(missing)}, which the core install leaves out: "
+            f"{feature} needs {names}, which the core install leaves out: "
             f"pip install 'finitediff[{extra}]'",
             name=missing[0],
         )

@@ -94,6 +94,16 @@ def test_core_install_differentiates_and_star_imports():
     assert completed.stdout.split() == ["True", "2"]
 
 
+def test_help_works_and_dir_advertises_only_what_resolves_on_a_core_install():
+    completed = _without_optional_modules(
+        "import pydoc, finitediff, finitediff.testing\n"
+        "pydoc.render_doc(finitediff), pydoc.render_doc(finitediff.testing)\n"
+        "print(sorted(set(dir(finitediff)) - set(finitediff.__all__)), dir(finitediff.testing))"
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "['__version__'] ['assert_derivative_close']"
+
+
 @pytest.mark.parametrize(("name", "extra"), [
     ("finitediff.difference_network", "tf"),
     ("finitediff.testing.strategies", "testing"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ..extras import require_extra
+from ..extras import missing_modules, require_extra
 from .assertions import assert_derivative_close
 
 __all__ = ["Expression", "FUNCTIONS", "Interval", "assert_derivative_close", "strategies"]
@@ -34,4 +34,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
+    """The public names; those that need the testing extra only where it is installed."""
+    if missing_modules("testing"):
+        return sorted(set(__all__) - set(_LAZY))
     return sorted(__all__)
