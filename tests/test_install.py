@@ -21,19 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 OPTIONAL_MODULES = sorted(module for modules in EXTRAS.values() for module in modules)
 
 
+def _requirements(section: str, key: str) -> list[Requirement]:
+    """The requirements setup.cfg lists under `key` of `section`."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    return [Requirement(line) for line in config[section][key].split("\n") if line.strip()]
+
+
 def _extras_require() -> dict[str, list[Requirement]]:
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
-    section = config["options.extras_require"]
-    return {extra: [Requirement(line) for line in section[extra].split("\n") if line.strip()]
-            for extra in section}
-
-
-def _install_requires() -> list[Requirement]:
-    config = configparser.ConfigParser()
-    config.read(ROOT / "setup.cfg")
-    lines = config["options"]["install_requires"].split("\n")
-    return [Requirement(line) for line in lines if line.strip()]
+    return {extra: _requirements("options.extras_require", extra)
+            for extra in config["options.extras_require"]}
 
 
 def _without_optional_modules(code: str) -> subprocess.CompletedProcess:
@@ -44,7 +43,8 @@ def _without_optional_modules(code: str) -> subprocess.CompletedProcess:
 
 
 def test_core_requires_numpy_and_scipy_only():
-    assert sorted(req.name for req in _install_requires()) == ["numpy", "scipy"]
+    assert sorted(req.name for req in _requirements("options", "install_requires")) == [
+        "numpy", "scipy"]
 
 
 def _installed_from_this_tree() -> importlib.metadata.Distribution:
