@@ -15,6 +15,7 @@ from .result import DerivativeResult, Status
 from .sparse import group_columns
 from .stencil import Stencil, fornberg_weights
 from .step import optimal_step
+from .sweeps import SweepResult, sweep
 
 __version__ = "0.1.0"
 
@@ -51,6 +52,7 @@ __all__ = [
     "RichardsonTable",
     "Status",
     "Stencil",
+    "SweepResult",
     "derivative",
     "estimate_noise",
     "estimate_step",
@@ -62,4 +64,5 @@ __all__ = [
     "jvp",
     "optimal_step",
     "richardson",
+    "sweep",
 ]  # the TF names are left out so that `from finitediff import *` stays light
