@@ -272,10 +272,11 @@ def sweep(
     network = is_keras_model(f) and args.direction is None
     check_argument(not (network and workers is not None), "`workers` cannot be used with a "
                    "Keras model: it is swept in one batched model call per method")
-    function = BatchFunction(f, point_shape=() if args.direction is None
-                             else args.direction.shape, vectorized=vectorized)
     if network:
         _check_model(f)
+    # for TF objects this runs the precision guard (PrecisionError below float64)
+    function = BatchFunction(f, point_shape=() if args.direction is None
+                             else args.direction.shape, vectorized=vectorized)
     store = None
     if checkpoint is not None:
         from .checkpoint import Checkpoint  # sqlite3 only for checkpoints
@@ -294,9 +295,6 @@ def sweep(
 def _check_model(model) -> None:
     check_argument(int(np.prod(model.inputs[0].shape[1:])) == 1, "a Keras model of several "
                    "inputs needs `direction=`: without it f must act elementwise")
-    from ..tf import check_precision  # imports TensorFlow
-
-    check_precision(model)
 
 
 def _run(f, function, args: _Arguments, store, *, n, methods, network, workers, progress,
@@ -315,8 +313,8 @@ def _run(f, function, args: _Arguments, store, *, n, methods, network, workers, 
         setup = Setup.from_json(saved)
         resolved = resolve_methods(methods, n, complex_step=setup.complex_step)
     # every call so far: the checkpoint's probe, the complex test, the reference and
-    # the theory's scales (and for a Keras model the precision probe)
-    setup_calls = function.calls + autodiff_calls + (1 if network else 0)
+    # the theory's scales, and for TF objects the precision guard's probe
+    setup_calls = function.calls + autodiff_calls + (1 if function.tensorflow else 0)
     epsilon = _epsilon(function)
     unit = args.steps if args.steps is not None else default_steps(resolved, epsilon)
     steps = (np.broadcast_to(unit, (args.x.shape[0], unit.size)).copy()
