@@ -66,7 +66,13 @@ class BatchFunction:
         self.vectorized = bool(vectorized)
         self.calls = 0
 
+    def cost(self, count: int) -> int:
+        """The calls of f that ``count`` points take."""
+        return 1 if self.vectorized else count
+
     def __call__(self, points: np.ndarray) -> np.ndarray:
+        """One value per point; adds to :attr:`calls` (not thread-safe: evaluators count
+        their own calls with :meth:`cost`)."""
         points = np.asarray(points)
         if self.vectorized:
             self.calls += 1

@@ -107,10 +107,10 @@ class StencilEvaluator:
 
     def __call__(self, chunk: Sequence[Cell]) -> ChunkResult:
         cells = np.array(chunk, dtype=np.int64).reshape(-1, 3)
-        calls_before = self.function.calls
         complex_mask = np.array([self.methods[m].is_complex for m in cells[:, 1]], dtype=bool)
-        rows = self._stencil_rows(cells[~complex_mask]) + self._complex_rows(cells[complex_mask])
-        return ChunkResult(tuple(rows), self.function.calls - calls_before)
+        stencil_rows, stencil_calls = self._stencil_rows(cells[~complex_mask])
+        complex_rows, complex_calls = self._complex_rows(cells[complex_mask])
+        return ChunkResult(tuple(stencil_rows + complex_rows), stencil_calls + complex_calls)
 
     def _shift(self, points: np.ndarray, amounts: np.ndarray) -> np.ndarray:
         """``x_p + amount`` (elementwise) or ``x_p + amount·v`` (along the direction)."""
@@ -118,9 +118,9 @@ class StencilEvaluator:
             return self.x[points] + amounts
         return self.x[points] + amounts[:, None] * self.direction
 
-    def _stencil_rows(self, cells: np.ndarray) -> list[Row]:
+    def _stencil_rows(self, cells: np.ndarray) -> tuple[list[Row], int]:
         if len(cells) == 0:
-            return []
+            return [], 0
         taken = taken_steps(self.x, self.steps, self.direction)
         groups, pooled = [], []
         for m in np.unique(cells[:, 1]):
@@ -151,11 +151,11 @@ class StencilEvaluator:
                 f_max = np.max(np.abs(block), axis=1)
             rows += [Row(int(p), int(m), int(s), float(step), float(e), float(fm))
                      for (p, _, s), step, e, fm in zip(group, h, estimate, f_max)]
-        return rows
+        return rows, self.function.cost(len(unique))
 
-    def _complex_rows(self, cells: np.ndarray) -> list[Row]:
+    def _complex_rows(self, cells: np.ndarray) -> tuple[list[Row], int]:
         if len(cells) == 0:
-            return []
+            return [], 0
         h = self.steps[cells[:, 0], cells[:, 2]]
         points = self._shift(cells[:, 0], 1j * h)
         values = self.function(points)
@@ -164,5 +164,6 @@ class StencilEvaluator:
                              "f returned real values")
         with np.errstate(all="ignore"):
             estimate = values.imag / h
-        return [Row(int(p), int(m), int(s), float(step), float(e), float(abs(v)))
+        rows = [Row(int(p), int(m), int(s), float(step), float(e), float(abs(v)))
                 for (p, m, s), step, e, v in zip(cells, h, estimate, values)]
+        return rows, self.function.cost(len(points))
