@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ArmFit", "LineFit", "MethodFit", "SweepFit", "fit_line", "optimum_of"]
+__all__ = ["ArmFit", "LineFit", "MethodFit", "SweepFit", "fit_line", "format_slope",
+           "optimum_of"]
 
 #: Fewer points than this on an arm leave its slope unknown (NaN).
 MIN_POINTS = 4
@@ -165,10 +166,16 @@ class MethodFit:
     engine_step: float
 
 
-def _slope(arm: ArmFit) -> str:
+def format_slope(arm: ArmFit, separator: str = " ± ") -> str:
+    """``2.0004 ± 0.0023 (2)``: the slope to the second digit of its uncertainty, and
+    the theory's slope in parentheses."""
     if math.isnan(arm.slope):
         return f"– ({arm.theory_slope:g})"
-    return f"{arm.slope:.2f} ± {arm.uncertainty:.2f} ({arm.theory_slope:g})"
+    digits = 2
+    if arm.uncertainty > 0:
+        digits = min(6, max(2, 1 - math.floor(math.log10(arm.uncertainty))))
+    return (f"{arm.slope:.{digits}f}{separator}{arm.uncertainty:.{digits}f} "
+            f"({arm.theory_slope:g})")
 
 
 def _number(value: float) -> str:
@@ -205,8 +212,8 @@ class SweepFit:
         ]
         for fit in self.methods:
             lines.append(
-                f"| {fit.point} | {fit.method} | {_slope(fit.truncation)} "
-                f"| {_slope(fit.roundoff)} "
+                f"| {fit.point} | {fit.method} | {format_slope(fit.truncation)} "
+                f"| {format_slope(fit.roundoff)} "
                 f"| {_number(fit.predicted_step)} / {_number(fit.fitted_step)} / "
                 f"{_number(fit.measured_step)} "
                 f"| {_number(fit.predicted_error)} / {_number(fit.fitted_error)} / "

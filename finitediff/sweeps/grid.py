@@ -38,7 +38,7 @@ def default_steps(methods: tuple[SweepMethod, ...], epsilon: float) -> np.ndarra
     >>> from finitediff.sweeps import SweepMethod, default_steps
     >>> steps = default_steps((SweepMethod.of(Stencil.central(2)),), np.finfo(float).eps)
     >>> f"{steps[0]:.1e} .. {steps[-1]:.1e}, {len(steps)} steps"
-    '3.2e-07 .. 1.0e-02, 37 steps'
+    '3.2e-07 .. 1.3e-02, 38 steps'
     """
     optimal = [m.unit_optimal_step(epsilon) for m in methods]
     lowest = math.log10(min(optimal)) - DECADES_BELOW

@@ -13,6 +13,8 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
+from .fit import format_slope
+
 __all__ = ["REGION_COLOURS", "plot_sweep"]
 
 REGION_COLOURS = {"roundoff": "#cfe0f3", "balanced": "#e8e8e8", "truncation": "#f8dcc4",
@@ -58,15 +60,9 @@ def _panel(ax, result, fit, optimum, p: int, m: int, colour) -> None:
     shown = errors[np.isfinite(errors) & (errors > 0)]
     if shown.size:
         ax.set_ylim(shown.min() / 10, shown.max() * 10)
-    ax.set_title(f"{fit.method}: slopes {_slope(fit.truncation)}, {_slope(fit.roundoff)}",
-                 fontsize=9)
+    slopes = f"{format_slope(fit.truncation, '±')} / {format_slope(fit.roundoff, '±')}"
+    ax.set_title(f"{fit.method}: {slopes}", fontsize=9)
     ax.set_xlabel("step")
-
-
-def _slope(arm) -> str:
-    if math.isnan(arm.slope):
-        return f"– ({arm.theory_slope:g})"
-    return f"{arm.slope:.2f}±{arm.uncertainty:.2f} ({arm.theory_slope:g})"
 
 
 def _overview(ax, result, best, p: int, colours) -> None:
@@ -89,7 +85,9 @@ def plot_sweep(result, path=None, *, point: int = 0) -> Figure:
     Stars mark the measured optimum (:meth:`SweepResult.best`); in the
     panels, blue, grey, orange and red shade the ``roundoff``, ``balanced``,
     ``truncation`` and ``invalid`` regions, solid lines are the fitted arms
-    and dashed lines the theory's.
+    and dashed lines the theory's; a panel's title gives the fitted slopes
+    of the truncation and round-off arms, each with its uncertainty and,
+    in parentheses, the theory's.
     """
     points = result.step.shape[0]
     if not (isinstance(point, int) and 0 <= point < points):
@@ -97,9 +95,11 @@ def plot_sweep(result, path=None, *, point: int = 0) -> Figure:
     fits = [f for f in result.fit() if f.point == point]
     best = [o for o in result.best() if o.point == point]
     count = len(result.methods)
-    figure = Figure(figsize=(3.2 * max(count, 3), 7.5), layout="constrained")
+    figure = Figure(figsize=(3.2 * max(count, 3), 7.5))
     mosaic = [["all"] * count, [str(m) for m in range(count)]]
-    axes = figure.subplot_mosaic(mosaic, height_ratios=[1.3, 1])
+    # a fixed layout: a layout engine measures every log tick label, seconds per figure
+    axes = figure.subplot_mosaic(mosaic, height_ratios=[1.3, 1], gridspec_kw=dict(
+        left=0.06, right=0.99, top=0.95, bottom=0.07, hspace=0.3, wspace=0.3))
     colours = [f"C{m}" for m in range(count)]
     _overview(axes["all"], result, best, point, colours)
     where = f"x = {result.x[point]}" if result.direction is None else f"point {point}"
