@@ -66,3 +66,8 @@ def test_an_exception_on_a_worker_reaches_the_caller():
     with ThreadPoolExecutor(max_workers=2) as executor, \
             pytest.raises(RuntimeError, match="broken f"):
         fd.sweep(broken, 1.0, n=2, methods=["central2"], reference=-1 / 9, workers=executor)
+
+
+def test_local_processes_need_a_picklable_f():
+    with pytest.raises(TypeError, match="f must be picklable"):
+        fd.sweep(lambda x: np.log(x + 2.0), 1.0, **OPTIONS, workers=2)

@@ -9,6 +9,7 @@ to give way to the package's shared workers backend when that lands.
 from __future__ import annotations
 
 import numbers
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 
@@ -71,8 +72,18 @@ def map_chunks(function: Callable, chunks: Sequence, *, workers=None) -> Iterato
     elif isinstance(workers, Executor):
         yield from _from_executor(workers, function, chunks)
     else:
+        _check_picklable(function)
         with ProcessPoolExecutor(max_workers=int(workers)) as executor:
             yield from _from_executor(executor, function, chunks)
+
+
+def _check_picklable(function) -> None:
+    try:
+        pickle.dumps(function)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        raise TypeError("`workers`: to run in local processes f must be picklable (a "
+                        f"module-level function, not a lambda or a local function): {exc}"
+                        ) from None
 
 
 def progress_bar(total: int, progress: bool | None):
