@@ -19,7 +19,7 @@ from ..errors import check_argument, check_finite_array, check_positive_int
 from .dispatch import check_workers, map_chunks, progress_bar
 from .function import BatchFunction, is_keras_model
 from .grid import check_steps, default_steps
-from .methods import COMPLEX, SweepMethod, resolve_methods
+from .methods import SweepMethod, default_methods, resolve_methods
 from .reference import Setup, compute_setup
 from .regions import classify
 from .result import SweepResult
@@ -35,6 +35,7 @@ class _Arguments:
     scale: np.ndarray  # (P,)
     steps: np.ndarray | None
     reference: object  # "auto", "autodiff", a callable, or an array (P,)
+    methods: tuple[SweepMethod, ...] | None  # None: the defaults
 
 
 def _check_direction(x: np.ndarray, direction) -> tuple[np.ndarray, np.ndarray]:
@@ -69,13 +70,13 @@ def _check_reference(reference, points: int):
     if callable(reference):
         return reference
     values = check_finite_array("reference", reference).reshape(-1)
-    check_argument(values.size in (1, points), f"`reference` must hold 1 or {points} values "
-                   f"(one per point), got {values.size}")
+    check_argument(values.size in (1, points), f"`reference` must hold one value per point "
+                   f"({points}) or a single value, got {values.size}")
     return np.broadcast_to(values, (points,)).copy()
 
 
-def _check_arguments(f, x, *, n, steps, reference, direction, scale, workers, checkpoint,
-                     key, progress, chunk_size) -> _Arguments:
+def _check_arguments(f, x, *, n, steps, methods, reference, direction, scale, workers,
+                     checkpoint, key, progress, chunk_size) -> _Arguments:
     check_argument(callable(f), f"`f` must be callable, got {f!r}", error=TypeError)
     check_positive_int("n", n)
     x = check_finite_array("x", x)
@@ -95,14 +96,15 @@ def _check_arguments(f, x, *, n, steps, reference, direction, scale, workers, ch
         check_positive_int("chunk_size", chunk_size)
     return _Arguments(x, direction, _check_scale(scale, x, direction),
                       None if steps is None else check_steps(steps),
-                      _check_reference(reference, x.shape[0]))
+                      _check_reference(reference, x.shape[0]),
+                      None if methods is None else resolve_methods(methods, n, complex_step=False))
 
 
 def _accepts_complex(function: BatchFunction, x, methods, n: int) -> bool:
+    """Whether the complex step is among the methods: tested on f (one call) when it is
+    asked for or would be a default."""
     wanted = methods is None and n == 1
-    asked = methods is not None and any(
-        isinstance(m, str) and m == COMPLEX or isinstance(m, SweepMethod) and m.is_complex
-        for m in ([methods] if isinstance(methods, (str, SweepMethod)) else methods))
+    asked = methods is not None and any(m.is_complex for m in methods)
     if not (wanted or asked):
         return False
     accepts = function.accepts_complex(x)
@@ -111,17 +113,11 @@ def _accepts_complex(function: BatchFunction, x, methods, n: int) -> bool:
     return accepts
 
 
-def _fingerprint(f, function, args: _Arguments, *, n, steps, methods, key,
-                 vectorized) -> dict[str, str]:
+def _fingerprint(f, function, args: _Arguments, *, n, key, vectorized) -> dict[str, str]:
     from .checkpoint import array_digest, function_identity
 
-    def describe_methods():
-        if methods is None:
-            return "default"
-        entries = [methods] if isinstance(methods, (str, SweepMethod)) else methods
-        return repr([getattr(m, "stencil", m) if isinstance(m, SweepMethod) else m
-                     for m in entries])
-
+    methods = "default" if args.methods is None else repr(
+        [(m.name, m.stencil) for m in args.methods])
     reference = args.reference
     if callable(reference):
         name = getattr(reference, "__qualname__", type(reference).__qualname__)
@@ -132,8 +128,8 @@ def _fingerprint(f, function, args: _Arguments, *, n, steps, methods, key,
         "function": function_identity(f, function, args.x, args.scale, args.direction, key),
         "x": array_digest(args.x), "n": str(n),
         "direction": "none" if args.direction is None else array_digest(args.direction),
-        "steps": "default" if steps is None else array_digest(args.steps),
-        "scale": array_digest(args.scale), "methods": describe_methods(),
+        "steps": "default" if args.steps is None else array_digest(args.steps),
+        "scale": array_digest(args.scale), "methods": methods,
         "reference": str(reference), "vectorized": str(bool(vectorized)),
     }
 
@@ -147,18 +143,16 @@ def _evaluator(f, function: BatchFunction, args: _Arguments, steps, methods, net
     return NetworkEvaluator(f, numpy_evaluator)
 
 
-def _assemble(rows: dict, args: _Arguments, n, methods, setup: Setup, epsilon: float,
-              calls: int, setup_calls: int) -> SweepResult:
-    points, count = args.x.shape[0], len(methods)
-    steps = max(cell[2] for cell in rows) + 1
-    shape = (points, count, steps)
+def _assemble(rows: dict, args: _Arguments, n, methods, steps: int, setup: Setup,
+              epsilon: float, calls: int, setup_calls: int) -> SweepResult:
+    shape = (args.x.shape[0], len(methods), steps)
     step, estimate, f_max = (np.full(shape, np.nan) for _ in range(3))
     for (p, m, s), row in rows.items():
         step[p, m, s], estimate[p, m, s], f_max[p, m, s] = row.step, row.estimate, row.f_max
     region = np.empty(shape, dtype=object)
     with np.errstate(invalid="ignore"):
         error = np.abs(estimate - setup.reference[:, None, None])
-    for p in range(points):
+    for p in range(shape[0]):
         scale = np.fmax(np.abs(setup.f_value[p]), f_max[p])
         for m, method in enumerate(methods):
             roundoff = method.roundoff(step[p, m], f_scale=scale[m],
@@ -266,9 +260,10 @@ def sweep(
     >>> round(fit.truncation.slope, 1), fit.truncation.agrees, fit.roundoff.agrees
     (2.0, True, True)
     """
-    args = _check_arguments(f, x, n=n, steps=steps, reference=reference, direction=direction,
-                            scale=scale, workers=workers, checkpoint=checkpoint, key=key,
-                            progress=progress, chunk_size=chunk_size)
+    args = _check_arguments(f, x, n=n, steps=steps, methods=methods, reference=reference,
+                            direction=direction, scale=scale, workers=workers,
+                            checkpoint=checkpoint, key=key, progress=progress,
+                            chunk_size=chunk_size)
     network = is_keras_model(f) and args.direction is None
     check_argument(not (network and workers is not None), "`workers` cannot be used with a "
                    "Keras model: it is swept in one batched model call per method")
@@ -281,11 +276,10 @@ def sweep(
     if checkpoint is not None:
         from .checkpoint import Checkpoint  # sqlite3 only for checkpoints
 
-        store = Checkpoint(checkpoint, _fingerprint(f, function, args, n=n, steps=steps,
-                                                    methods=methods, key=key,
+        store = Checkpoint(checkpoint, _fingerprint(f, function, args, n=n, key=key,
                                                     vectorized=vectorized))
     try:
-        return _run(f, function, args, store, n=n, methods=methods, network=network,
+        return _run(f, function, args, store, n=n, network=network,
                     workers=workers, progress=progress, chunk_size=chunk_size)
     finally:
         if store is not None:
@@ -297,13 +291,19 @@ def _check_model(model) -> None:
                    "inputs needs `direction=`: without it f must act elementwise")
 
 
-def _run(f, function, args: _Arguments, store, *, n, methods, network, workers, progress,
+def _resolve(methods, n: int, complex_step: bool) -> tuple[SweepMethod, ...]:
+    if methods is None:
+        return default_methods(n, complex_step=complex_step)
+    return methods
+
+
+def _run(f, function, args: _Arguments, store, *, n, network, workers, progress,
          chunk_size) -> SweepResult:
     saved = store.load_setup() if store is not None else None
     autodiff_calls = 0
     if saved is None:
-        complex_step = _accepts_complex(function, args.x, methods, n)
-        resolved = resolve_methods(methods, n, complex_step=complex_step)
+        complex_step = _accepts_complex(function, args.x, args.methods, n)
+        resolved = _resolve(args.methods, n, complex_step)
         setup, autodiff_calls = compute_setup(
             f, function, args.x, args.direction, n=n, reference=args.reference,
             methods=resolved, complex_step=complex_step)
@@ -311,7 +311,7 @@ def _run(f, function, args: _Arguments, store, *, n, methods, network, workers, 
             store.save_setup(setup.to_json())
     else:
         setup = Setup.from_json(saved)
-        resolved = resolve_methods(methods, n, complex_step=setup.complex_step)
+        resolved = _resolve(args.methods, n, setup.complex_step)
     # every call so far: the checkpoint's probe, the complex test, the reference and
     # the theory's scales, and for TF objects the precision guard's probe
     setup_calls = function.calls + autodiff_calls + (1 if function.tensorflow else 0)
@@ -325,7 +325,7 @@ def _run(f, function, args: _Arguments, store, *, n, methods, network, workers, 
     chunks = make_chunks(missing, by="method" if network else "step", size=size)
     evaluator = _evaluator(f, function, args, steps, resolved, network)
     calls = _evaluate(evaluator, chunks, rows, store, workers=workers, progress=progress)
-    return _assemble(rows, args, n, resolved, setup, epsilon, calls, setup_calls)
+    return _assemble(rows, args, n, resolved, unit.size, setup, epsilon, calls, setup_calls)
 
 
 def _evaluate(evaluator, chunks, rows: dict, store, *, workers, progress) -> int:
