@@ -314,3 +314,24 @@ def test_progress_bar_is_shown_when_asked(capsys):
 def test_no_progress_bar_for_a_quick_sweep(capsys):
     fd.sweep(log2, 1.0, n=2, methods=["central2"], reference=-1 / 9, chunk_size=4)
     assert capsys.readouterr().err == ""
+
+
+def test_slope_uncertainties_cover_theory_without_being_vacuous():
+    # 25 points, 4 methods, 2 arms: the uncertainties are calibrated if nearly every
+    # slope lies within its uncertainty of the theory while the uncertainties stay small
+    x = np.linspace(0.0, 3.0, 25)
+    result = fd.sweep(log2, x, n=2, reference=lambda x: -1 / (x + 2) ** 2)
+    arms = [arm for fit in result.fit() for arm in (fit.truncation, fit.roundoff)]
+    agree = sum(arm.agrees for arm in arms)
+    assert agree >= 0.95 * len(arms)
+    assert np.median([fit.roundoff.uncertainty for fit in result.fit()]) < 0.3
+    assert np.median([fit.truncation.uncertainty for fit in result.fit()]) < 0.1
+
+
+def test_the_optimum_is_the_smallest_mean_over_five_neighbouring_steps():
+    from finitediff.sweeps.regions import optimum_index
+
+    errors = np.array([1.0, 0.0, 1.0, 1.0, 1.0, 0.2, 0.1, 0.2, 0.3, 5.0])
+    assert optimum_index(errors) == (6, pytest.approx(0.36))  # not the lucky 0 at 1
+    assert optimum_index(np.array([3.0, 2.0, np.nan])) == (1, 2.5)
+    assert optimum_index(np.array([np.nan, np.nan]))[0] == -1

@@ -84,7 +84,8 @@ def test_a_checkpoint_of_other_parameters_is_refused(tmp_path):
     path = tmp_path / "sweep.db"
     fd.sweep(Failing(), 1.0, **OPTIONS, checkpoint=path, key="log")
     rows = _rows(path)
-    with pytest.raises(ValueError, match=r"other parameters \(they differ in: methods, n, reference\)"):
+    differ = r"other parameters \(they differ in: methods, n, reference\)"
+    with pytest.raises(ValueError, match=differ):
         fd.sweep(Failing(), 1.0, **{**OPTIONS, "n": 1, "reference": 1 / 3},
                  checkpoint=path, key="log")
     with pytest.raises(ValueError, match="differ in: scale, x"):

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fit import fit_line
-
 __all__ = ["DOMINANCE", "REGIONS", "WINDOW", "classify", "optimum_index"]
 
 REGIONS = ("roundoff", "balanced", "truncation", "invalid")
@@ -38,13 +36,31 @@ def optimum_index(errors: np.ndarray) -> tuple[int, float]:
     finite = np.isfinite(errors)
     if not np.any(finite):
         return -1, float("nan")
-    reach = WINDOW // 2
-    means = np.full(errors.shape, np.inf)
-    for i in np.flatnonzero(finite):
-        window = errors[max(0, i - reach):i + reach + 1]
-        means[i] = np.mean(window[np.isfinite(window)])
+    kernel, pad = np.ones(WINDOW), WINDOW // 2
+
+    def window_sum(values):  # the sum over each row's window, cut at the ends
+        return np.convolve(np.pad(values, pad), kernel, mode="valid")
+
+    sums = window_sum(np.where(finite, errors, 0.0))
+    counts = window_sum(finite.astype(float))
+    means = np.where(finite, sums / np.maximum(counts, 1), np.inf)
     best = len(means) - 1 - int(np.argmin(means[::-1]))
     return best, float(means[best])
+
+
+def _extended_arm(steps: np.ndarray, errors: np.ndarray):
+    """The truncation arm's line, ``step -> error``, by the median of the pairwise slopes
+    in log-log (Theil–Sen, without the intervals the fit reports); None without one."""
+    keep = (errors > 0) & np.isfinite(errors)
+    if np.count_nonzero(keep) < 2:
+        return None
+    x, y = np.log10(steps[keep]), np.log10(errors[keep])
+    i, j = np.triu_indices(len(x), k=1)
+    slope = float(np.median((y[j] - y[i]) / (x[j] - x[i])))
+    if not slope > 0:
+        return None
+    intercept = float(np.median(y) - slope * np.median(x))
+    return lambda h: 10.0 ** (intercept + slope * np.log10(h))
 
 
 def classify(steps: np.ndarray, errors: np.ndarray, roundoff: np.ndarray) -> np.ndarray:
@@ -57,9 +73,10 @@ def classify(steps: np.ndarray, errors: np.ndarray, roundoff: np.ndarray) -> np.
     index = np.arange(len(steps))
     best = optimum_index(np.where(valid, errors, np.nan))[0]
     truncation = valid & (index > best) & (errors > DOMINANCE * roundoff)
-    line = fit_line(steps[truncation], errors[truncation])
-    if np.isfinite(line.slope) and line.slope > 0:
-        roundoff_rows = valid & (index < best) & (line(steps) * DOMINANCE < roundoff)
+    line = _extended_arm(steps[truncation], errors[truncation])
+    if line is not None:
+        with np.errstate(invalid="ignore"):
+            roundoff_rows = valid & (index < best) & (line(steps) * DOMINANCE < roundoff)
     else:
         roundoff_rows = valid & (index < best)
     regions[valid] = "balanced"
