@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 import pickle
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 
 from ..errors import check_argument
 
@@ -72,6 +72,8 @@ def map_chunks(function: Callable, chunks: Sequence, *, workers=None) -> Iterato
     elif isinstance(workers, Executor):
         yield from _from_executor(workers, function, chunks)
     else:
+        from concurrent.futures import ProcessPoolExecutor  # multiprocessing, only here
+
         _check_picklable(function)
         with ProcessPoolExecutor(max_workers=int(workers)) as executor:
             yield from _from_executor(executor, function, chunks)
