@@ -17,6 +17,7 @@ from .result import DerivativeResult, Status
 from .sparse import group_columns
 from .stencil import Stencil, fornberg_weights
 from .step import optimal_step
+from .sweeps import SweepResult, sweep
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __all__ = [
     "RichardsonTable",
     "Status",
     "Stencil",
+    "SweepResult",
     "derivative",
     "estimate_noise",
     "estimate_step",
@@ -40,6 +42,7 @@ __all__ = [
     "jvp",
     "optimal_step",
     "richardson",
+    "sweep",
 ]
 
 #: The public names of finitediff.tf (its ``__all__`` is this list), reached
