@@ -8,7 +8,8 @@ TensorFlow, plotting and testing parts are imported when first used
 from __future__ import annotations
 
 from .calculus import derivative, estimate_step, gradient, hessian, jacobian, jvp
-from .errors import FiniteDiffError, PrecisionError
+from .check import CheckReport, TaylorResult, check_derivatives, taylor_test
+from .errors import DerivativeMismatchError, FiniteDiffError, PrecisionError
 from .extrapolate import RichardsonTable, richardson
 from .noise import NoiseEstimate, estimate_noise
 from .result import DerivativeResult, Status
@@ -44,6 +45,8 @@ def __dir__():
 
 
 __all__ = [
+    "CheckReport",
+    "DerivativeMismatchError",
     "DerivativeResult",
     "FiniteDiffError",
     "NoiseEstimate",
@@ -51,6 +54,8 @@ __all__ = [
     "RichardsonTable",
     "Status",
     "Stencil",
+    "TaylorResult",
+    "check_derivatives",
     "derivative",
     "estimate_noise",
     "estimate_step",
@@ -62,4 +67,5 @@ __all__ = [
     "jvp",
     "optimal_step",
     "richardson",
+    "taylor_test",
 ]  # the TF names are left out so that `from finitediff import *` stays light
