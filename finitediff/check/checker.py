@@ -188,13 +188,11 @@ def _check_available(problem: Problem, orders: tuple, mode: str) -> None:
 
 
 # -- full mode -------------------------------------------------------------
-def _scale(value, df, base_value, x_scale: float, power: int) -> np.ndarray:
-    """What an entry is small against: itself, its row, and the size of the function."""
+def _scale(value, df, secant) -> np.ndarray:
+    """What an entry is small against: itself, its row, and how much f changes (secant)."""
     row = np.max(np.abs(value), axis=1, keepdims=True)
-    size = np.abs(base_value).reshape(-1, 1) / x_scale**power
     return np.maximum.reduce([np.abs(value), np.abs(np.nan_to_num(df)),
-                              np.broadcast_to(row, value.shape),
-                              np.broadcast_to(size, value.shape)])
+                              np.broadcast_to(row, value.shape), secant])
 
 
 def _full(problem: Problem, order: int, rtol, atol) -> Part:
@@ -207,19 +205,13 @@ def _full(problem: Problem, order: int, rtol, atol) -> Part:
         if no_path:
             values = np.zeros((len(points), problem.outputs, problem.size))
         source = JacobianOf(problem.function, problem.x)
-        base_value, power = problem.value, 1
     else:
         values = reference.hessian(points)
         gradient = problem.gradient_function()
-        if gradient is not None:
-            source = JacobianOf(gradient, problem.x)
-            base_value, power = gradient.value(problem.x), 1
-        else:
-            source = HessianOf(problem.function, problem.x)
-            base_value, power = problem.value, 2
+        source = (JacobianOf(gradient, problem.x) if gradient is not None
+                  else HessianOf(problem.function, problem.x))
     estimate = source.full()
-    table = Table(order, values, _scale(values[0], estimate.df, base_value, problem.x_scale,
-                                        power),
+    table = Table(order, values, _scale(values[0], estimate.df, source.secant_scale()),
                   label=lambda row, col: problem.label(order, row, col),
                   epsilon=reference.epsilon)
     entries = judge(table, source, estimate, rtol=rtol, atol=atol)
@@ -229,7 +221,9 @@ def _full(problem: Problem, order: int, rtol, atol) -> Part:
 # -- findings ------------------------------------------------------------------
 def _diagnose(problem: Problem, entries: list, no_path: bool) -> list[Finding]:
     findings = []
-    blocking = problem.reference.blocking_ops() if problem.tensorflow else []
+    suspect = [e for e in entries if e.verdict is not Verdict.AGREE]
+    order = max((e.order for e in suspect), default=1)
+    blocking = problem.reference.blocking_ops(order) if problem.tensorflow and suspect else []
     because = (f" The graph of f holds ops autodiff passes no gradient through: "
                f"{'; '.join(blocking)}." if blocking else "")
     zero = [e for e in entries if e.note.startswith("autodiff gives 0")]
@@ -244,10 +238,14 @@ def _diagnose(problem: Problem, entries: list, no_path: bool) -> list[Finding]:
             f"autodiff gives 0 for {len(zero)} entr{'y' if len(zero) == 1 else 'ies'} where "
             f"finite differences do not ({zero[0].label}: finite difference "
             f"{zero[0].finite_difference:.6g}).{because}", tuple(e.label for e in zero)))
-    elif blocking and any(e.verdict is Verdict.MISMATCH for e in entries):
-        findings.append(Finding(
-            FindingKind.NO_GRADIENT, f"derivatives disagree where f changes.{because}",
-            tuple(e.label for e in entries if e.verdict is Verdict.MISMATCH)))
+    elif blocking:
+        failing = [e for e in entries if e.verdict is Verdict.MISMATCH
+                   or (e.verdict is Verdict.UNRESOLVED and not e.note.startswith("kink"))]
+        if failing:
+            findings.append(Finding(
+                FindingKind.NO_GRADIENT,
+                f"{len(failing)} entr{'y' if len(failing) == 1 else 'ies'} disagree or cannot "
+                f"be decided.{because}", tuple(e.label for e in failing)))
     kinks = [e for e in entries if e.note.startswith("kink")]
     if kinks:
         inside = sum("between them" in e.note for e in kinks)

@@ -81,7 +81,8 @@ def directional_part(problem, order: int, rng, count: int, rtol, atol):
     source = ProjectedOf(operator.base, problem.x, us, vs)
     estimate = source.full()
     typical = np.array([[np.linalg.norm(p[0]) / np.sqrt(problem.size) for p in pulled]])
-    scale = np.maximum.reduce([np.abs(values[0]), np.abs(np.nan_to_num(estimate.df)), typical])
+    scale = np.maximum.reduce([np.abs(values[0]), np.abs(np.nan_to_num(estimate.df)), typical,
+                               source.secant_scale()])
     name = "v'Ju" if order == 1 else "v'Hu"
     table = Table(order, values, scale, label=lambda row, k: f"{name} #{k}",
                   epsilon=problem.reference.epsilon, terms=terms, index=lambda row, k: ())

@@ -32,6 +32,8 @@ __all__ = ["Estimate", "HessianOf", "JacobianOf", "ProjectedOf", "USABLE"]
 USABLE = (int(Status.SUCCESS), int(Status.KINK), int(Status.INACCURATE))
 #: Accuracy of the second, independent estimate that confirms a mismatch.
 CONFIRM_ACCURACY = 4
+#: The macroscopic move of :meth:`secant_scale`, relative to ``max(|x_j|, 1)``.
+SECANT_STEP = 0.5
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,17 @@ class _Counted:
         self.nfev += int(result.nfev)
         return result
 
+    def _moves(self, directions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """``max(|b(x ± H·u) − b(x)|)`` per direction u (rows), ``(K, m)``; 0 where not finite."""
+        displaced = lengths[:, None] * directions
+        points = np.concatenate([self.x[None], self.x + displaced, self.x - displaced])
+        values = self.function(points)
+        self.nfev += len(points)
+        count = len(directions)
+        change = np.maximum(np.abs(values[1:count + 1] - values[0]),
+                            np.abs(values[count + 1:] - values[0]))
+        return np.where(np.isfinite(change), change, 0.0)
+
     def noise(self, rows, cols, *, direction=None) -> np.ndarray:
         """σ of b_i near x along e_j (or ``direction[j]``) per pair; NaN where none is found.
 
@@ -102,6 +115,15 @@ class JacobianOf(_Counted):
 
     def full(self) -> Estimate:
         return _estimate(self._count(jacobian(self.function, self.x)), (-1, self.x.size))
+
+    def secant_scale(self) -> np.ndarray:
+        """How much b changes along each x_j over a macroscopic step H_j, per H_j: ``(m, d)``.
+
+        ``H_j = SECANT_STEP·max(|x_j|, 1)``. The size a derivative entry is
+        judged against where the entry and its row vanish (a stationary point).
+        """
+        lengths = SECANT_STEP * np.maximum(np.abs(self.x), 1.0)
+        return (self._moves(np.eye(self.x.size), lengths) / lengths[:, None]).T
 
     def _columns(self, cols, **options) -> tuple[Estimate, np.ndarray]:
         columns = np.unique(cols)
@@ -134,6 +156,12 @@ class HessianOf(_Counted):
 
     def full(self) -> Estimate:
         return self._block(None)[0]
+
+    def secant_scale(self) -> np.ndarray:
+        """``max|f(x ± H_j e_j) − f(x)| / H_j²``, the larger of the two variables: ``(d, d)``."""
+        lengths = SECANT_STEP * np.maximum(np.abs(self.x), 1.0)
+        scale = self._moves(np.eye(self.x.size), lengths)[:, 0] / lengths**2
+        return np.maximum.outer(scale, scale)
 
     def _block(self, variables, **options) -> tuple[Estimate, np.ndarray | None]:
         if variables is None:
@@ -197,6 +225,12 @@ class ProjectedOf(_Counted):
     def full(self) -> Estimate:
         self.per_output = [self._along(k) for k in range(len(self.directions))]
         return self._project(self.per_output, np.arange(len(self.directions)))
+
+    def secant_scale(self) -> np.ndarray:
+        """``|v·(b(x ± H·u) − b(x))| / H`` per direction, ``(1, K)``, H as for the Jacobian."""
+        length = SECANT_STEP * max(float(np.max(np.abs(self.x))), 1.0)
+        moves = self._moves(self.directions, np.full(len(self.directions), length))
+        return (np.abs(moves) @ np.abs(self.weights.T)).diagonal()[None] / length
 
     def confirm(self, rows, cols) -> Estimate:
         estimate = self._project([self._along(k, accuracy=CONFIRM_ACCURACY) for k in cols], cols)

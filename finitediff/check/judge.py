@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..result import Status
 from .estimates import Estimate
 from .report import Entry, Verdict
 from .tolerance import (
@@ -94,6 +95,7 @@ def judge(table: Table, source, estimate: Estimate, *, rtol=None, atol=None) -> 
         at_kink = value_rounding(value, epsilon=table.epsilon)
         _judge_kinks(source, kinks, value, at_kink, fd, error, tol, codes, notes, rtol, atol)
     notes[(value == 0) & (codes == 1)] = "autodiff gives 0 where f changes"
+    _explain_undecided(codes, notes, estimate, tol, table.scale)
     found = detectable(tol, error, value)
     return [
         Entry(order=table.order, label=table.label(r, c), autodiff=float(value[r, c]),
@@ -120,6 +122,18 @@ def _confirm(source, estimate, suspects, ratio, error, floor) -> None:
     floor[rows, cols] = noise_floor(levels, estimate.step[rows, cols],
                                     weight_sum=source.noise_floor_weights(rows, cols),
                                     n=source.n)
+
+
+def _explain_undecided(codes, notes, estimate, tol, scale) -> None:
+    for r, c in zip(*np.nonzero((codes == 2) & (notes == ""))):
+        if not estimate.usable[r, c]:
+            status = int(estimate.status[r, c])
+            name = Status(status).name if status in Status._value2member_map_ else status
+            notes[r, c] = (f"undecided: the finite-difference estimate is not usable "
+                           f"(status {name}, value {estimate.df[r, c]:.3g})")
+        else:
+            notes[r, c] = (f"undecided: the tolerance {tol[r, c]:.2g} is not small against "
+                           f"the size of this entry, its row and f ({scale[r, c]:.2g})")
 
 
 def _judge_kinks(source, kinks, value, rounding, fd, error, tol, codes, notes, rtol, atol):

@@ -44,10 +44,6 @@ class Problem:
     def outputs(self) -> int:
         return self.value.size
 
-    @property
-    def x_scale(self) -> float:
-        return max(float(np.max(np.abs(self.x), initial=0.0)), 1.0)
-
     def gradient_function(self) -> FlatFunction | None:
         """The gradient under test as a flat function (the base of order-2 estimates)."""
         gradient = self.reference.gradient_function()

@@ -77,5 +77,5 @@ class CallableReference:
     def precision_findings(self) -> list:
         return []
 
-    def blocking_ops(self) -> list:
+    def blocking_ops(self, order: int = 1) -> list:
         return []

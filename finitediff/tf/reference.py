@@ -113,8 +113,8 @@ class AutodiffReference:
         with tf.GradientTape() as tape:
             tape.watch(x)
             values = self._call(x)
-            check_argument(values.shape[-1] == 1, f"second derivatives need a scalar f, got "
-                           f"{values.shape[-1]} values")
+            check_argument(values.shape[-1] in (None, 1), f"second derivatives need a scalar "
+                           f"f, got {values.shape[-1]} values")
             total = tf.reduce_sum(values)
         return tape.gradient(total, x)
 
@@ -195,10 +195,16 @@ class AutodiffReference:
     def precision_findings(self) -> list[str]:
         return list(self.low_precision)
 
-    def blocking_ops(self) -> list[str]:
-        """Ops in f's graph (nested functions included) that pass no gradient, described."""
+    def _with_gradient(self, points):
+        values = self._call(points)
+        return values, self._gradient_tape(points)
+
+    def blocking_ops(self, order: int = 1) -> list[str]:
+        """Ops that pass no gradient, described: in f's graph (nested functions included),
+        and for ``order=2`` in the graph of its gradient too."""
+        traced = self._call if order == 1 else self._with_gradient
         try:
-            graph = tf.function(self._call).get_concrete_function(
+            graph = tf.function(traced, autograph=False).get_concrete_function(
                 tf.TensorSpec((None, self.size), tf.float64)).graph.as_graph_def()
         except Exception:  # a function that cannot be traced: nothing to say
             return []
