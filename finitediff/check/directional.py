@@ -88,6 +88,7 @@ def directional_part(problem, order: int, rng, count: int, rtol, atol):
                   epsilon=problem.reference.epsilon, terms=terms, index=lambda row, k: ())
     entries = judge(table, source, estimate, rtol=rtol, atol=atol)
     nfev = source.nfev
+    notes = [f"order {order}: checked along {count} random direction(s)"]
     mismatched = [k for k, entry in enumerate(entries) if entry.verdict is Verdict.MISMATCH]
     if mismatched:  # the worst direction; its halves name every entry at fault along it
         k = max(mismatched, key=lambda k: entries[k].ratio)
@@ -95,8 +96,8 @@ def directional_part(problem, order: int, rng, count: int, rtol, atol):
                                 rtol, atol)
         entries += found
         nfev += cost
-    notes = [f"order {order}: {count} random direction(s); a mismatch is narrowed down by "
-             "bisection along the worst direction (entries noted 'found by bisection')"]
+        notes.append(f"order {order}: the entries at fault along direction #{k} were found by "
+                     "bisection")
     return Part(entries, nfev, no_path, notes)
 
 

@@ -60,9 +60,13 @@ class FlatFunction:
         self.vectorized = bool(vectorized)
         self.out_shape: tuple | None = None
         self.returned_tensorflow: bool | None = None
+        self.known_dtype: np.dtype | None = None
 
     @property
     def dtype(self) -> np.dtype:
+        """``known_dtype`` when set (the reference's finding), else f's own ``dtype``."""
+        if self.known_dtype is not None:
+            return self.known_dtype
         return np.dtype(getattr(self.f, "dtype", np.float64))
 
     def _raw(self, points):
