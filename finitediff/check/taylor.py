@@ -72,8 +72,8 @@ class TaylorResult:
         ``"passed"``, ``"failed"`` (the slope is not the expected one) or
         ``"undecided"`` (no window of steady slope above round-off).
     detectable : float
-        Roughly the smallest error in ``∇f·v`` that would have shown as slope 1:
-        the remainder over h at the smallest step of the window.
+        Roughly the smallest relative error in ``∇f·v`` that would show:
+        ``min over h of max(fitted remainder, round-off level) / h``, over ``|∇f·v|``.
     message : str
     direction : ndarray
     """
@@ -282,7 +282,11 @@ def _fit(steps, remainders, floor, slopes, expected, v, along) -> TaylorResult:
         residual = log_r - (slope * log_h + intercept)
         spread = np.sum((log_h - log_h.mean()) ** 2)
         slope_error = math.sqrt(np.sum(residual**2) / max(count - 2, 1) / spread)
-        detectable = remainders[stop - 1] / steps[stop - 1] / max(along, np.finfo(float).tiny)
+        # an error e in ∇f·v adds e·h: it shows where e·h exceeds both the fitted
+        # remainder and the round-off level, at the best step
+        model = np.exp(intercept) * steps**slope
+        detectable = float(np.min(np.maximum(model, floor) / steps)) / max(
+            along, np.finfo(float).tiny)
     if stop == 0:
         status, message = "passed", (
             "the remainder is at round-off for every step: f equals its Taylor model to "
