@@ -226,7 +226,7 @@ def _diagnose(problem: Problem, entries: list, no_path: bool) -> list[Finding]:
     blocking = problem.reference.blocking_ops(order) if problem.tensorflow and suspect else []
     because = (f" The graph of f holds ops autodiff passes no gradient through: "
                f"{'; '.join(blocking)}." if blocking else "")
-    zero = [e for e in entries if e.note.startswith("autodiff gives 0")]
+    zero = [e for e in entries if e.verdict is Verdict.MISMATCH and e.autodiff == 0]
     if no_path:
         findings.append(Finding(
             FindingKind.NO_GRADIENT, "autodiff returns None: it finds no differentiable path "
@@ -240,15 +240,15 @@ def _diagnose(problem: Problem, entries: list, no_path: bool) -> list[Finding]:
             f"{zero[0].finite_difference:.6g}).{because}", tuple(e.label for e in zero)))
     elif blocking:
         failing = [e for e in entries if e.verdict is Verdict.MISMATCH
-                   or (e.verdict is Verdict.UNRESOLVED and not e.note.startswith("kink"))]
+                   or (e.verdict is Verdict.UNRESOLVED and not e.at_kink)]
         if failing:
             findings.append(Finding(
                 FindingKind.NO_GRADIENT,
                 f"{len(failing)} entr{'y' if len(failing) == 1 else 'ies'} disagree or cannot "
                 f"be decided.{because}", tuple(e.label for e in failing)))
-    kinks = [e for e in entries if e.note.startswith("kink")]
+    kinks = [e for e in entries if e.at_kink]
     if kinks:
-        inside = sum("between them" in e.note for e in kinks)
+        inside = sum(e.verdict is Verdict.AGREE for e in kinks)
         findings.append(Finding(
             FindingKind.KINK,
             f"f is not differentiable at x: one-sided derivatives disagree for {len(kinks)} "

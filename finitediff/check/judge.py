@@ -102,7 +102,7 @@ def judge(table: Table, source, estimate: Estimate, *, rtol=None, atol=None) -> 
               finite_difference=float(fd[r, c]), error=float(error[r, c]),
               tolerance=float(tol[r, c]), step=float(estimate.step[r, c]),
               verdict=_VERDICTS[codes[r, c]], detectable=float(found[r, c]),
-              note=notes[r, c], index=table.index(r, c))
+              note=notes[r, c], index=table.index(r, c), at_kink=bool(kinks[r, c]))
         for r, c in np.ndindex(value.shape)
     ]
 

@@ -82,6 +82,9 @@ class Entry:
         Why, where a reason is needed (a kink, a zero gradient, found by bisection).
     index : tuple of int
         Output and input indices (flat), empty for a directional entry.
+    at_kink : bool
+        The one-sided estimates disagree here: f has a kink. Such an entry
+        agrees (a value between them) or is undecided, and never fails.
     """
 
     order: int
@@ -95,6 +98,7 @@ class Entry:
     detectable: float
     note: str = ""
     index: tuple = ()
+    at_kink: bool = False
 
     @property
     def difference(self) -> float:
@@ -115,7 +119,7 @@ class Entry:
             "difference": _json_float(self.difference), "error": _json_float(self.error),
             "tolerance": _json_float(self.tolerance), "step": _json_float(self.step),
             "verdict": self.verdict.value, "detectable": _json_float(self.detectable),
-            "note": self.note,
+            "note": self.note, "at_kink": self.at_kink,
         }
 
 
@@ -176,7 +180,7 @@ class CheckReport:
     def unresolved(self) -> tuple:
         """Undecided entries, except those at a kink (reported as findings)."""
         return tuple(e for e in self.entries
-                     if e.verdict is Verdict.UNRESOLVED and not e.note.startswith("kink"))
+                     if e.verdict is Verdict.UNRESOLVED and not e.at_kink)
 
     @property
     def value_name(self) -> str:
