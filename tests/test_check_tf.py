@@ -129,6 +129,17 @@ def test_a_float32_model_fails_with_the_fix():
     assert not report.mismatches  # a float32 model is reported as such, not as wrong
 
 
+def test_a_large_constant_in_a_float64_model_is_not_mistaken_for_float32():
+    # 1e6 + tanh(0.01·Σx): a shift of 2^-30 in x changes f by less than half an ulp of
+    # 1e6, as rounded float32 inputs would; but f's change is below its resolution
+    x = keras.Input((3,), dtype="float64")
+    layer = keras.layers.Dense(1, activation="tanh", use_bias=False, dtype="float64",
+                               kernel_initializer=keras.initializers.Constant(0.01))
+    report = check_derivatives(keras.Model(x, layer(x) + 1e6), X)
+    assert not any(f.kind is FindingKind.PRECISION for f in report.findings)
+    assert not report.mismatches
+
+
 def test_directional_mode_on_a_model(mlp):
     report = check_derivatives(mlp, X, orders=(1, 2), mode="directional", seed=0)
     assert report.passed and len(report.entries) == 4
