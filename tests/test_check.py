@@ -368,3 +368,10 @@ def test_a_gradient_of_the_wrong_shape_is_named():
 def test_a_non_finite_x_is_refused():
     with pytest.raises(ValueError, match="`x` must be finite"):
         check_derivatives(f, [0.0, np.nan], grad=grad)
+
+
+def test_directional_mode_reads_the_faulty_output_off_the_jvp():
+    x = np.array([0.3, -0.7])
+    report = check_derivatives(vector_f, x, grad=lambda p: vector_jacobian(p) + np.array(
+        [[0, 0], [0, 1e-6], [0, 0]]), mode="directional", seed=2)
+    assert [e.label for e in report.mismatches if "bisection" in e.note] == ["df[1]/dx[1]"]
