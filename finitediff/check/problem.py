@@ -20,7 +20,7 @@ from .function import FlatFunction, is_tensorflow_object
 from .reference import CallableReference
 from .report import Finding, FindingKind
 
-__all__ = ["Problem", "make_problem"]
+__all__ = ["Problem", "make_problem", "tensorflow_function"]
 
 
 @dataclass
@@ -70,7 +70,8 @@ class Problem:
         return f"d2f/d{self.input_name(row)}d{self.input_name(col)}"
 
 
-def _tensorflow_function(f, x: np.ndarray) -> tuple[FlatFunction, np.ndarray]:
+def tensorflow_function(f, x: np.ndarray) -> tuple[FlatFunction, np.ndarray]:
+    """A Keras model or TF callable as a flat function (float32 accepted), and f(x)."""
     from ..tf import black_box  # TensorFlow, for TF objects only
 
     with warnings.catch_warnings():  # float32 is reported as a finding instead
@@ -90,7 +91,7 @@ def make_problem(f, x: np.ndarray, *, grad, hess, wrt, vectorized: bool) -> Prob
         value = function.value(flat)
         tensorflow = bool(function.returned_tensorflow)
     if tensorflow:
-        function, value = _tensorflow_function(f, x)
+        function, value = tensorflow_function(f, x)
     check_argument(np.all(np.isfinite(value)), f"`f` must be finite at x, got {value!r}")
     out_shape = function.out_shape
     if grad is not None or hess is not None:

@@ -148,9 +148,9 @@ def _value_at(call, x: np.ndarray, name: str, shape: tuple) -> np.ndarray:
 
 def _function(f, shape: tuple, vectorized: bool) -> FlatFunction:
     if is_tensorflow_object(f):
-        from .problem import _tensorflow_function
+        from .problem import tensorflow_function
 
-        return _tensorflow_function(f, np.zeros(shape))[0]
+        return tensorflow_function(f, np.zeros(shape))[0]
     return FlatFunction(f, shape, vectorized=vectorized)
 
 
