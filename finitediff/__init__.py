@@ -9,7 +9,8 @@ an ImportError that names the extra to install (``finitediff[tf]``).
 from __future__ import annotations
 
 from .calculus import derivative, estimate_step, gradient, hessian, jacobian, jvp
-from .errors import FiniteDiffError, PrecisionError
+from .check import CheckReport, TaylorResult, check_derivatives, taylor_test
+from .errors import DerivativeMismatchError, FiniteDiffError, PrecisionError
 from .extrapolate import RichardsonTable, richardson
 from .extras import missing_modules, require_extra
 from .noise import NoiseEstimate, estimate_noise
@@ -23,6 +24,8 @@ __version__ = "0.1.0"
 
 #: The names ``from finitediff import *`` binds: everything that needs numpy and scipy only.
 __all__ = [
+    "CheckReport",
+    "DerivativeMismatchError",
     "DerivativeResult",
     "FiniteDiffError",
     "NoiseEstimate",
@@ -31,6 +34,8 @@ __all__ = [
     "Status",
     "Stencil",
     "SweepResult",
+    "TaylorResult",
+    "check_derivatives",
     "derivative",
     "estimate_noise",
     "estimate_step",
@@ -43,6 +48,7 @@ __all__ = [
     "optimal_step",
     "richardson",
     "sweep",
+    "taylor_test",
 ]
 
 #: The public names of finitediff.tf (its ``__all__`` is this list), reached

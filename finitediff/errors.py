@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "DerivativeMismatchError",
     "FiniteDiffError",
     "PrecisionError",
     "check_argument",
@@ -32,6 +33,16 @@ class FiniteDiffError(Exception):
 
 class PrecisionError(ValueError, FiniteDiffError):
     """A model or function computes in a precision too low for differencing."""
+
+
+class DerivativeMismatchError(AssertionError, FiniteDiffError):
+    """A derivative check failed: a derivative disagrees with its finite-difference estimate.
+
+    Raised by :meth:`finitediff.check.CheckReport.raise_if_failed`; an
+    ``AssertionError``, so that a test that calls it fails rather than errors.
+    The message names the order, the entry, both values, the step and the
+    tolerance of every failing entry, and every failing finding.
+    """
 
 
 def check_argument(condition: bool, message: str, *, error: type = ValueError) -> None:

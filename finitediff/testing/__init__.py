@@ -1,6 +1,6 @@
 """Tools for testing derivative code: hypothesis strategies and assertions.
 
-``assert_derivative_close`` needs numpy only. The strategies and
+``assert_derivative_close`` and ``assert_gradients_match`` need numpy only. The strategies and
 :class:`Expression` use hypothesis, sympy and mpmath (the ``testing`` extra:
 ``pip install 'finitediff[testing]'``), which are imported when first used
 (``finitediff.testing.strategies``, ``finitediff.testing.Expression``).
@@ -13,8 +13,12 @@ from typing import Any
 
 from ..extras import missing_modules, require_extra
 from .assertions import assert_derivative_close
+from .gradients import assert_gradients_match
 
-__all__ = ["Expression", "FUNCTIONS", "Interval", "assert_derivative_close", "strategies"]
+__all__ = [
+    "Expression", "FUNCTIONS", "Interval", "assert_derivative_close", "assert_gradients_match",
+    "strategies",
+]
 
 _LAZY = {
     "Expression": ("expressions", "Expression"),
