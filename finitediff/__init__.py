@@ -8,7 +8,7 @@ TensorFlow, plotting and testing parts are imported when first used
 from __future__ import annotations
 
 from .calculus import derivative, estimate_step, gradient, hessian, jacobian, jvp
-from .errors import FiniteDiffError, PrecisionError
+from .errors import FiniteDiffError, PrecisionError, WorkerLostError
 from .extrapolate import RichardsonTable, richardson
 from .noise import NoiseEstimate, estimate_noise
 from .result import DerivativeResult, Status
@@ -51,6 +51,7 @@ __all__ = [
     "RichardsonTable",
     "Status",
     "Stencil",
+    "WorkerLostError",
     "derivative",
     "estimate_noise",
     "estimate_step",

@@ -16,6 +16,7 @@ import numpy as np
 __all__ = [
     "FiniteDiffError",
     "PrecisionError",
+    "WorkerLostError",
     "check_argument",
     "check_int",
     "check_positive_int",
@@ -32,6 +33,10 @@ class FiniteDiffError(Exception):
 
 class PrecisionError(ValueError, FiniteDiffError):
     """A model or function computes in a precision too low for differencing."""
+
+
+class WorkerLostError(RuntimeError, FiniteDiffError):
+    """A worker died while evaluating f (killed, out of memory, an exit inside f)."""
 
 
 def check_argument(condition: bool, message: str, *, error: type = ValueError) -> None:
