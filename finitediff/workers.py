@@ -24,6 +24,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import traceback
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -457,14 +458,44 @@ class MapBackend(Backend):
         self.transport = _transport_of(owner) if owner is not None else "unknown"
 
     def _map(self, function, chunks, advance, describe):
-        results = []
-        for index, result in enumerate(self.map_function(function, chunks)):
-            results.append(_accept(result, index, describe))
-            advance(index)
+        results: list = []
+
+        def run():
+            for index, result in enumerate(self.map_function(function, chunks)):
+                results.append(_accept(result, index, describe))
+                advance(index)
+            return results
+
+        if self.timeout is not None:
+            results = self._within_timeout(run, results, len(chunks), describe)
+        else:
+            results = run()
         check_argument(len(results) == len(chunks),
                        f"the `workers` map returned {len(results)} results for "
                        f"{len(chunks)} chunks", error=RuntimeError)
         return results
+
+    def _within_timeout(self, run, results: list, count: int, describe):
+        """``run()`` in a daemon thread: a map cannot be cancelled, but it can be left."""
+        outcome: dict = {}
+
+        def target():
+            try:
+                outcome["results"] = run()
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=target, daemon=True, name="finitediff-map")
+        thread.start()
+        thread.join(self.timeout)
+        if thread.is_alive():
+            unfinished = _unfinished(count, range(len(results)), describe)
+            raise TimeoutError(f"f did not finish within timeout={self.timeout} s (a map "
+                               f"cannot be cancelled: its work may go on); unfinished chunks: "
+                               f"{unfinished}")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["results"]
 
 
 def _transport_of(owner: Any) -> str | None:
@@ -595,15 +626,15 @@ def _collect(futures, completed, advance, describe, *, timeout, lost) -> list:
         except StopIteration:
             return results
         except TimeoutError as exc:
+            unfinished = _unfinished(len(futures), finished, describe)
             raise TimeoutError(f"f did not finish within timeout={timeout} s; cancelled the "
-                               f"unfinished chunks: {_unfinished(futures, finished, describe)}"
-                               ) from exc
+                               f"unfinished chunks: {unfinished}") from exc
         index = order[id(future)]
         try:
             result = future.result()
         except lost_error as exc:
             where = (describe(index) if exact else "one of the unfinished chunks: "
-                     + _unfinished(futures, finished, describe))
+                     + _unfinished(len(futures), finished, describe))
             raise WorkerLostError(f"a worker died (killed by a signal, out of memory, or an exit "
                                   f"inside f) while evaluating f at {where}") from exc
         results[index] = _accept(result, index, describe)
@@ -611,8 +642,10 @@ def _collect(futures, completed, advance, describe, *, timeout, lost) -> list:
         advance(index)
 
 
-def _unfinished(futures, finished: set[int], describe) -> str:
-    names = [describe(index) for index in range(len(futures)) if index not in finished]
+def _unfinished(count: int, finished, describe) -> str:
+    """Names of the chunks in ``range(count)`` that are not in ``finished``."""
+    finished = set(finished)
+    names = [describe(index) for index in range(count) if index not in finished]
     more = len(names) - NAMED_CHUNKS
     return "; ".join(names[:NAMED_CHUNKS]) + (f"; and {more} more chunk(s)" if more > 0 else "")
 

@@ -264,6 +264,15 @@ def test_timeout_cancels_and_names_the_unfinished_chunks():
             gradient(slow, X, vectorized=False, workers=backend)
 
 
+def test_a_pool_map_that_hangs_on_a_dead_worker_is_cut_by_the_timeout():
+    # multiprocessing.Pool.map waits forever for a task whose worker died
+    with multiprocessing.Pool(2) as pool:
+        backend = resolve_workers(pool.map, timeout=1.0)
+        with pytest.raises(TimeoutError, match=r"timeout=1.0 s \(a map cannot be cancelled"):
+            _within(30, lambda: gradient(dies_in_worker, X, vectorized=False, workers=backend))
+        pool.terminate()
+
+
 def test_ctrl_c_cancels_the_outstanding_chunks_on_an_executor():
     CALLS.clear()
     with ThreadPoolExecutor(1) as pool:
