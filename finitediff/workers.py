@@ -68,8 +68,8 @@ def resolve_workers(workers: Any = None, *, chunks_per_worker: int = CHUNKS_PER_
     workers : None, int, Executor, callable, dask Client or str
         None or 1: here, in this process. An int ``n >= 2``: ``n`` local
         processes (a ``ProcessPoolExecutor`` owned by the backend, shut down
-        with it). Any ``concurrent.futures.Executor`` (thread or process pool,
-        ``mpi4py.futures``, ...): used, never shut down. A ``dask.distributed``
+        with it). Any ``concurrent.futures.Executor`` (a thread or process pool,
+        or another library's): used, never shut down. A ``dask.distributed``
         ``Client``, or a scheduler address ``"tcp://host:port"`` to connect
         one. Any other callable is used as ``map(fn, iterable)``.
     chunks_per_worker : int, optional
@@ -276,12 +276,12 @@ class _PointTask:
         for position, point in enumerate(chunk):
             try:
                 value = np.asarray(self.f(point, *self.args))
-                if values and value.shape != values[0].shape:
-                    raise ValueError(f"`f` returned shape {value.shape} here but "
-                                     f"{values[0].shape} at the chunk's first point; f must "
-                                     "return the same shape at every point")
             except Exception as exc:
                 return _Failure.capture(exc, position, self.transport)
+            if values and value.shape != values[0].shape:
+                return _Failure(ValueError, f"`f` returned shape {value.shape} here but "
+                                f"{values[0].shape} at the chunk's first point; f must return "
+                                "the same shape at every point", "", position, None, own=True)
             values.append(value)
         return np.stack(values)
 
@@ -295,6 +295,7 @@ class _Failure:
     traceback: str
     position: int | None  # the point in the chunk; None: the chunk as a whole
     error: BaseException | None  # the original, when it survives the trip
+    own: bool = False  # finitediff's own check failed, f raised nothing
 
     @classmethod
     def capture(cls, exc: Exception, position: int | None, transport: str | None) -> _Failure:
@@ -303,6 +304,8 @@ class _Failure:
         return cls(error_type, str(exc), traceback.format_exc(), position, error)
 
     def reraise(self, where: str):
+        if self.own:
+            raise self.error_type(f"{self.message} (at {where})")
         message = f"f raised {self.error_type.__name__} at {where}: {self.message}"
         original = self.error
         if original is not None and original.__traceback__ is None:  # from another process
@@ -398,9 +401,9 @@ class Backend:
         try:
             _serializer(self.transport)[0](value)
         except Exception as exc:
-            hint = ("define f with `def` at module level (a lambda or a function defined inside "
-                    "another function cannot be pickled), or use a Dask client, which pickles "
-                    "with cloudpickle" if self.transport == "pickle"
+            hint = ("a lambda or a function defined inside another function cannot be "
+                    "pickled: define it with `def` at module level, or use a Dask client, "
+                    "which pickles with cloudpickle" if self.transport == "pickle"
                     else "cloudpickle could not serialise it")
             raise TypeError(f"`{name}` must be picklable to reach worker processes: {hint} "
                             f"({type(exc).__name__}: {exc})") from exc

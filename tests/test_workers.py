@@ -158,6 +158,15 @@ def test_every_entry_point_gives_the_serial_result_with_workers(call):
     _same_result(call(vectorized=False, workers=2), reference)
 
 
+def test_the_processes_of_workers_n_end_with_the_call():
+    before = set(multiprocessing.active_children())
+    gradient(smooth, X, vectorized=False, workers=2)
+    deadline = time.monotonic() + 5
+    while set(multiprocessing.active_children()) - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not set(multiprocessing.active_children()) - before
+
+
 def test_workers_1_and_none_are_the_serial_path():
     assert resolve_workers(None).serial and resolve_workers(1).serial
     _same_result(gradient(smooth, X, workers=1), gradient(smooth, X))
@@ -218,7 +227,9 @@ def test_raising_vectorized_f_names_the_batch_it_was_given():
 
 
 def test_f_changing_shape_on_a_worker_is_named():
-    with ThreadPoolExecutor(2) as pool, pytest.raises(ValueError, match=r"same shape"):
+    with ThreadPoolExecutor(2) as pool, pytest.raises(
+            ValueError, match=r"^`f` returned shape \(2,\) here but \(\) .*same shape at every "
+            r"point \(at point \d+ of 67, x = \[0\.8, "):
         gradient(changes_shape, X, vectorized=False, workers=pool)
 
 
