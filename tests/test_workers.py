@@ -1,8 +1,9 @@
 """Evaluating f on workers: the serial result, named faults, cancellation, progress.
 
-Local backends come first; the Dask tests share one LocalCluster (two worker
-processes on loopback), started at the first Dask test and stopped after the
-last, so the process pools of the earlier tests fork before its threads exist.
+Local backends come first; the Dask tests share one LocalCluster on loopback
+(one worker process with two threads: f and its results are pickled as on a
+real cluster), started at the first Dask test and stopped after the last, so
+the process pools of the earlier tests fork before its threads exist.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from finitediff import WorkerLostError, derivative, gradient, hessian, jacobian,
 from finitediff.workers import chunk_slices, map_points, resolve_workers
 
 X = np.array([0.3, -1.2, 2.0])
-PARENT = os.getpid()
 
 
 # -- functions the workers run (module level, so that pickle finds them) ----------
@@ -69,8 +69,8 @@ def diverges_in_batch(x):
 
 
 def dies_in_worker(x):
-    if os.getpid() != PARENT:
-        os._exit(3)  # a worker process killed mid-call: no exception, no result
+    if multiprocessing.parent_process() is not None:  # in a worker process, not here
+        os._exit(3)  # a worker killed mid-call: no exception, no result
     return smooth(x)
 
 
@@ -371,18 +371,19 @@ def test_workers_do_not_import_dask_tqdm_or_cloudpickle():
 # -- a Dask cluster (last: its threads start here) -----------------------------------------
 @pytest.fixture(scope="module")
 def dask_client():
+    # The worker processes start with this process's sys.path and import this
+    # module to find its functions; lambdas and closures travel by value.
+    dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("distributed")
-    cloudpickle = pytest.importorskip("cloudpickle")
-    # the worker processes cannot import this test module: send its functions by value
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None,
-                                       silence_logs=logging.ERROR)
+    # a task that kills its worker fails at once (KilledWorker), not after 3 retries
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                                           host="127.0.0.1", dashboard_address=None,
+                                           silence_logs=logging.ERROR)
     client = distributed.Client(cluster, set_as_default=False)
     yield client
     client.close()
     cluster.close()
-    cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
 @pytest.mark.parametrize("vectorized", [False, True])
@@ -426,3 +427,9 @@ def test_ctrl_c_cancels_the_tasks_on_the_cluster(dask_client):
         time.sleep(0.1)
     assert dask_client.run_on_scheduler(tasks) == 0
 
+
+def test_dask_worker_killed_mid_call_is_an_error_naming_its_chunk(dask_client):
+    # last: the nanny restarts the killed worker while the cluster shuts down
+    with pytest.raises(WorkerLostError, match=r"a worker died .* while evaluating f at points? "
+                       r"\d+.* of 67"):
+        _within(60, lambda: gradient(dies_in_worker, X, vectorized=False, workers=dask_client))
