@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .calculus import derivative, estimate_step, gradient, hessian, jacobian, jvp
 from .check import CheckReport, TaylorResult, check_derivatives, taylor_test
-from .errors import DerivativeMismatchError, FiniteDiffError, PrecisionError
+from .errors import DerivativeMismatchError, FiniteDiffError, PrecisionError, WorkerLostError
 from .extrapolate import RichardsonTable, richardson
 from .extras import missing_modules, require_extra
 from .noise import NoiseEstimate, estimate_noise
@@ -36,6 +36,7 @@ __all__ = [
     "SweepResult",
     "TaylorResult",
     "check_derivatives",
+    "WorkerLostError",
     "derivative",
     "estimate_noise",
     "estimate_step",

@@ -146,6 +146,8 @@ def derivative(
     vectorized: bool = True,
     domain: tuple[float, float] | None = None,
     noise: float | str | None = None,
+    workers=None,
+    progress: bool | None = None,
 ) -> DerivativeResult:
     """Elementwise ``n``-th derivative of ``f`` at ``x``.
 
@@ -195,6 +197,15 @@ def derivative(
         Standard deviation of noise in f. ``"auto"`` estimates it first with
         :func:`estimate_noise` (costs up to 27 more evaluations); the error
         estimate and the choice of step then account for it.
+    workers : int, Executor, map-like callable, dask Client or str, optional
+        Where f runs: None (here), ``n`` local processes, any
+        ``concurrent.futures.Executor``, ``map(fn, iterable)``, a
+        ``dask.distributed.Client`` or a scheduler address ``"tcp://host:port"``
+        (see :func:`finitediff.workers.resolve_workers`). The points go out in
+        chunks; ``df``, ``error`` and ``nfev`` equal the serial run's.
+    progress : bool, optional
+        A tqdm bar while chunks run on workers (default: on a terminal, for
+        more than a few chunks).
 
     Returns
     -------
@@ -219,7 +230,8 @@ def derivative(
     """
     check_choice("method", method, METHODS + ("complex",))
     if method == "complex":
-        return complex_step_derivative(f, x, n=n, step=step, args=args, vectorized=vectorized)
+        return complex_step_derivative(f, x, n=n, step=step, args=args, vectorized=vectorized,
+                                       workers=workers, progress=progress)
     stencil = make_stencil(method, n, accuracy)
     x = check_finite_array("x", x)
     h = _steps(stencil, x, step)
@@ -230,7 +242,8 @@ def derivative(
         if chosen != stencil:
             note = "a one-sided stencil keeps every point inside `domain`"
         stencil = chosen
-    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
+    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape, workers=workers,
+                          progress=progress)
     if noise == "auto":
         noise = np.nan_to_num(sample_noise(evaluator, x)[0], nan=0.0)[None]
     estimate = _estimate(evaluator, x, h[None], stencil, step is not None, elementwise=True,
@@ -271,12 +284,15 @@ def jvp(
     step: float | None = None,
     args: tuple = (),
     vectorized: bool = True,
+    workers=None,
+    progress: bool | None = None,
 ) -> DerivativeResult:
     """Directional derivative ``J(x)·v`` of ``f`` at ``x`` along ``v``.
 
     The step is taken along ``v / max|v|`` and scaled by the largest ``|x_i|``
     that ``v`` moves, so it is relative as in :func:`derivative`. ``step`` in
-    the result is the length (in max-norm) of the displacement.
+    the result is the length (in max-norm) of the displacement. ``workers`` and
+    ``progress`` as in :func:`derivative`.
 
     Examples
     --------
@@ -295,7 +311,8 @@ def jvp(
     moved = np.abs(x[v != 0])
     length = _steps(stencil, np.array(moved.max()), step)
     displacement = representable_step(x, length * v / norm)
-    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
+    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape, workers=workers,
+                          progress=progress)
     estimate = _estimate(evaluator, x, displacement[None], stencil, step is not None)
     scale = length / norm
     return _result(estimate.value[0] / scale, estimate.error[0] / scale,
@@ -309,7 +326,8 @@ def _unit_displacements(h: np.ndarray) -> np.ndarray:
     return (np.eye(h.size) * h.ravel()).reshape((h.size,) + h.shape)
 
 
-def _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized) -> DerivativeResult:
+def _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized, workers=None,
+                     progress=None) -> DerivativeResult:
     """Jacobian on a sparsity pattern: one direction per group of independent columns."""
     check_argument(x.ndim == 1, f"`x` must be 1-d with `sparsity`, got shape {x.shape}")
     pattern = check_sparsity(sparsity, None, x.size)
@@ -317,7 +335,8 @@ def _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized) -> Derivat
     h = _steps(stencil, x, step)
     displacements = np.zeros((int(groups.max()) + 1 if x.size else 0, x.size))
     displacements[groups, np.arange(x.size)] = h
-    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
+    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape, workers=workers,
+                          progress=progress)
     estimate = _estimate(evaluator, x, displacements, stencil, step is not None)
     check_argument(
         evaluator.out_shape == (pattern.shape[0],),
@@ -346,6 +365,8 @@ def jacobian(
     args: tuple = (),
     vectorized: bool = True,
     sparsity=None,
+    workers=None,
+    progress: bool | None = None,
 ) -> DerivativeResult:
     """Jacobian of ``f: R^d → R^m`` at ``x``; ``df[i, j] = ∂f_i/∂x_j``.
 
@@ -359,7 +380,8 @@ def jacobian(
     the entries that may be non-zero: columns with no row in common share
     evaluations (Curtis–Powell–Reid grouping) and ``df``, ``error`` and
     ``step`` are scipy.sparse CSR matrices. A tridiagonal Jacobian costs the
-    evaluations of 3 columns whatever its size.
+    evaluations of 3 columns whatever its size. ``workers`` and ``progress``
+    as in :func:`derivative`.
 
     Examples
     --------
@@ -373,9 +395,11 @@ def jacobian(
     stencil = make_stencil(method, 1, accuracy)
     x = check_finite_array("x", x)
     if sparsity is not None:
-        return _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized)
+        return _sparse_jacobian(f, x, sparsity, stencil, step, args, vectorized, workers,
+                                progress)
     h = _steps(stencil, x, step)
-    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
+    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape, workers=workers,
+                          progress=progress)
     estimate = _estimate(evaluator, x, _unit_displacements(h), stencil, step is not None)
     out_ndim = len(evaluator.out_shape)
     scale = h.reshape((h.size,) + (1,) * out_ndim)
@@ -400,8 +424,12 @@ def gradient(
     step: float | None = None,
     args: tuple = (),
     vectorized: bool = True,
+    workers=None,
+    progress: bool | None = None,
 ) -> DerivativeResult:
     """Gradient of a scalar ``f`` at ``x``; ``df`` has the shape of ``x``.
+
+    ``workers`` and ``progress`` as in :func:`derivative`.
 
     Examples
     --------
@@ -412,7 +440,7 @@ def gradient(
     True
     """
     result = jacobian(f, x, accuracy=accuracy, method=method, step=step, args=args,
-                      vectorized=vectorized)
+                      vectorized=vectorized, workers=workers, progress=progress)
     shape = np.shape(result.df)
     check_argument(
         shape == np.shape(x),  # x was validated by jacobian
@@ -431,13 +459,16 @@ def hessian(
     step: float | None = None,
     args: tuple = (),
     vectorized: bool = True,
+    workers=None,
+    progress: bool | None = None,
 ) -> DerivativeResult:
     """Hessian of a scalar ``f`` at ``x``, symmetric, shape ``(*x.shape, *x.shape)``.
 
     Diagonal entries are second derivatives along ``e_i``; mixed entries come
     from second derivatives along ``e_i + e_j`` by polarisation, a true
     second-order stencil for the mixed partial: ``d² + d + 1`` points per scale
-    for ``d`` inputs with the default stencil.
+    for ``d`` inputs with the default stencil. ``workers`` and ``progress``
+    as in :func:`derivative`.
 
     Examples
     --------
@@ -455,7 +486,8 @@ def hessian(
     rows, cols = np.triu_indices(d, k=1)
     single = _unit_displacements(h)
     pairs = single[rows] + single[cols]
-    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
+    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape, workers=workers,
+                          progress=progress)
     estimate = _estimate(evaluator, x, np.concatenate([single, pairs]), stencil,
                          step is not None)
     value, error = estimate.value, estimate.error

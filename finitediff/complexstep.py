@@ -34,7 +34,7 @@ def _dropped(values: np.ndarray) -> str | None:
 
 def complex_step_derivative(
     f: Callable, x, *, n: int = 1, step: float | None = None, args: tuple = (),
-    vectorized: bool = True,
+    vectorized: bool = True, workers=None, progress: bool | None = None,
 ) -> DerivativeResult:
     """First derivative by the complex step; see ``derivative(method="complex")``."""
     check_argument(n == 1, f"`n` must be 1 for method='complex', got {n!r}")
@@ -44,7 +44,8 @@ def complex_step_derivative(
     small = np.full(x.shape, step) if step is not None else SMALL_STEP * scale
     large = np.maximum(LARGE_STEP * scale, small * 2.0)
     points = np.stack([x + 1j * small, x + 1j * large])
-    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape)
+    evaluator = Evaluator(f, args, vectorized=vectorized, point_shape=x.shape, workers=workers,
+                          progress=progress)
     try:
         values = evaluator(points)
     except TypeError as exc:

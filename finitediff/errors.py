@@ -17,6 +17,7 @@ __all__ = [
     "DerivativeMismatchError",
     "FiniteDiffError",
     "PrecisionError",
+    "WorkerLostError",
     "check_argument",
     "check_int",
     "check_positive_int",
@@ -43,6 +44,10 @@ class DerivativeMismatchError(AssertionError, FiniteDiffError):
     The message names the order, the entry, both values, the step and the
     tolerance of every failing entry, and every failing finding.
     """
+
+
+class WorkerLostError(RuntimeError, FiniteDiffError):
+    """A worker died while evaluating f (killed, out of memory, an exit inside f)."""
 
 
 def check_argument(condition: bool, message: str, *, error: type = ValueError) -> None:

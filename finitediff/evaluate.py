@@ -4,7 +4,9 @@ Every estimator hands a stacked array of points, shape ``(N, *x.shape)``,
 to an :class:`Evaluator`. With ``vectorized=True`` the function receives the
 points in one call (leading batch axis), split into chunks only to bound
 memory; with ``vectorized=False`` it is called once per point. Both count
-``nfev`` the same way and check what the function returns.
+``nfev`` the same way and check what the function returns. With ``workers``
+the points go out in chunks through :mod:`finitediff.workers`, with the same
+values, checks and counts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import check_argument
+from .workers import check_progress, map_points, resolve_workers
 
 __all__ = ["Evaluator", "MAX_ELEMENTS_PER_CALL", "adapt"]
 
@@ -67,9 +70,13 @@ class Evaluator:
         Whether ``f`` maps ``(N, *point_shape)`` to ``(N, *out_shape)``.
     point_shape : tuple of int
         Shape of one point (the shape of ``x``).
+    workers, progress : optional
+        Where f runs (see :func:`finitediff.workers.resolve_workers`) and
+        whether a progress bar is shown while it does.
     """
 
-    def __init__(self, f: Callable, args: tuple, *, vectorized: bool, point_shape: tuple):
+    def __init__(self, f: Callable, args: tuple, *, vectorized: bool, point_shape: tuple,
+                 workers=None, progress: bool | None = None):
         if not callable(f):
             raise TypeError(f"`f` must be callable, got {f!r}")
         check_argument(
@@ -83,6 +90,8 @@ class Evaluator:
         self.out_shape: tuple | None = None
         self.calls = 0
         self.points = 0
+        self.backend = resolve_workers(workers)
+        self.progress = check_progress(progress)
 
     @property
     def dtype(self) -> np.dtype:
@@ -91,7 +100,9 @@ class Evaluator:
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         count = points.shape[0]
-        if self.vectorized:
+        if count and not self.backend.serial:
+            values = self._on_workers(points)
+        elif self.vectorized:
             values = self._batched(points)
         else:
             values = np.stack([self._one(point) for point in points]) if count else None
@@ -110,17 +121,33 @@ class Evaluator:
         parts = []
         for start in range(0, points.shape[0], chunk):
             block = points[start:start + chunk]
-            self.calls += 1
-            value = _as_numeric(self.f(block, *self.args), "the value of a batch")
-            check_argument(
-                value.ndim >= 1 and value.shape[0] == block.shape[0],
-                f"`f` returned shape {value.shape} for a batch of shape {block.shape}; with "
-                f"vectorized=True, f must map an array of shape (N, *x.shape) to (N, ...) "
-                f"(leading batch axis). Pass vectorized=False if f takes one point at a time.",
-            )
-            self._check_out_shape(value.shape[1:], "per point")
-            parts.append(value)
+            parts.append(self._checked_batch(self.f(block, *self.args), block))
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _on_workers(self, points: np.ndarray) -> np.ndarray:
+        size = max(1, int(np.prod(self.point_shape)))
+        checked = self._checked_batch if self.vectorized else self._checked_points
+        return map_points(self.f, points, self.backend, args=self.args,
+                          vectorized=self.vectorized, progress=self.progress,
+                          max_points=max(1, MAX_ELEMENTS_PER_CALL // size), convert=checked)
+
+    def _checked_points(self, values: np.ndarray, block: np.ndarray) -> np.ndarray:
+        self.calls += len(block)
+        values = _as_numeric(values, "the values at the points")
+        self._check_out_shape(values.shape[1:], "for one point")
+        return values
+
+    def _checked_batch(self, value, block: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        value = _as_numeric(value, "the value of a batch")
+        check_argument(
+            value.ndim >= 1 and value.shape[0] == block.shape[0],
+            f"`f` returned shape {value.shape} for a batch of shape {block.shape}; with "
+            f"vectorized=True, f must map an array of shape (N, *x.shape) to (N, ...) "
+            f"(leading batch axis). Pass vectorized=False if f takes one point at a time.",
+        )
+        self._check_out_shape(value.shape[1:], "per point")
+        return value
 
     def _check_out_shape(self, shape: tuple, how: str) -> None:
         if self.out_shape is None:
