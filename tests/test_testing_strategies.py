@@ -154,7 +154,8 @@ def test_singular_functions_are_shifted_to_the_domain():
     simplest = find(strategies.expressions(functions=[]), lambda e: "/" in str(e) and
                     "x" in str(e.sympy.as_numer_denom()[1]),
                     settings=settings(database=None, max_examples=500))
-    assert str(simplest) == "1/(x + 3)"
+    # the simplest such example is 1/(x + 3) or x/(x + 3), as the search happens to go
+    assert str(simplest.sympy.as_numer_denom()[1]) == "x + 3"
 
 
 @given(expressions_and_points())
