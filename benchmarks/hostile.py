@@ -158,7 +158,7 @@ def table(outcomes: list[Outcome]) -> str:
         totals += row
         kinds_text = ", ".join(f"{name} x{count}" for name, count in kinds.most_common())
         lines.append(f"{family:<17} {row[0]:>5} {row[1]:>7} {row[2]:>9} {row[3]:>13} "
-                     f"{row[4]:>10}  {kinds_text}")
+                     f"{row[4]:>10}  {kinds_text}".rstrip())
     lines.append("-" * len(header))
     lines.append(f"{'all':<17} {totals[0]:>5} {totals[1]:>7} {totals[2]:>9} {totals[3]:>13} "
                  f"{totals[4]:>10}")
