@@ -14,6 +14,7 @@ when it is called, not when the first example is drawn, and that raises
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Iterable
@@ -29,9 +30,14 @@ from hypothesis.errors import InvalidArgument  # noqa: E402
 from ..errors import check_argument  # noqa: E402
 from ..stencil import Stencil  # noqa: E402
 from . import expressions as _expressions  # noqa: E402
-from .expressions import FUNCTIONS, Expression, Interval  # noqa: E402
+from .expressions import FUNCTIONS, Expression, Interval, Term  # noqa: E402
 
-__all__ = ["expressions", "points", "stencils", "steps"]
+__all__ = ["MAX_DEPTH", "expressions", "points", "stencils", "steps"]
+
+#: Greatest ``max_depth`` of :func:`expressions`: trees of up to 2^8 leaves.
+#: Past 10 an example can take seconds to build and differentiate, and at 12
+#: hypothesis gives up on slow generation.
+MAX_DEPTH = 8
 
 #: Constants at the leaves of random expressions.
 _CONSTANTS = st.integers(min_value=1, max_value=5)
@@ -78,7 +84,8 @@ def expressions(
     Parameters
     ----------
     max_depth : int, optional
-        Greatest nesting of operations (0 gives only ``x`` and constants).
+        Greatest nesting of operations (0 gives only ``x`` and constants), at
+        most ``MAX_DEPTH`` (8).
     functions : iterable of str, optional
         Unary functions to use, a subset of ``finitediff.testing.FUNCTIONS``
         (default: all of them); empty for rational expressions and powers only.
@@ -86,6 +93,11 @@ def expressions(
         The interval the expressions are smooth on (default ``(-2, 2)``).
     """
     max_depth = _check_int("max_depth", max_depth, 0)
+    _check(
+        max_depth <= MAX_DEPTH,
+        f"`max_depth` must be <= {MAX_DEPTH} (deeper expressions take seconds each to "
+        f"build and differentiate), got {max_depth}",
+    )
     if functions is None:
         names = FUNCTIONS
     else:
@@ -105,12 +117,25 @@ def expressions(
     except (TypeError, ValueError) as exc:
         raise InvalidArgument(str(exc)) from None
     # Constant expressions are legal but say nothing about derivatives.
-    terms = _terms(max_depth, tuple(dict.fromkeys(names)), interval)
+    terms = _named_terms(max_depth, tuple(dict.fromkeys(names)), interval)
     return terms.filter(lambda term: term.expr.has(_expressions.VARIABLE)).map(
         lambda term: Expression(term.expr, interval)
     )
 
 
+@st.composite
+def _named_terms(draw, depth: int, functions: tuple[str, ...], domain: Interval) -> Term:
+    """:func:`_terms` under a one-line repr.
+
+    The strategy of each level holds the level below in three branches, so
+    its repr grows fourfold per level (53 kB at depth 4, 14 MB at depth 8);
+    hypothesis computes the repr of a filtered strategy when the filter
+    rejects a draw, and warns about its size (an error under ``-W error``).
+    """
+    return draw(_terms(depth, functions, domain))
+
+
+@functools.lru_cache(maxsize=32)  # the tree of strategies is built once, not per draw
 def _terms(depth: int, functions: tuple[str, ...], domain: Interval) -> st.SearchStrategy:
     """Terms of at most ``depth`` operations; leaves come first so examples shrink to them."""
     leaves = st.one_of(

@@ -10,7 +10,9 @@ with exact Fornberg weights ``w_ko`` on the whole union (so lower orders get
 a higher accuracy for free: orders 0–4 at ``accuracy=2`` share the points
 ``-2..2``, and orders 1 and 2 come out with accuracy 4), or on the integer
 ``offsets`` given. The step actually used is ``h = (x + eps) − x``, exactly
-representable at ``x``.
+representable at ``x``, and the network divides by that ``h``; a fed
+``eps_reciprocal`` is checked against ``1/eps`` (to ``RECIPROCAL_TOLERANCE``),
+not trusted.
 
 Called eagerly, the layer runs its computation as one graph traced once per
 input shape and compiled with XLA when the model's ops allow (see
@@ -33,7 +35,12 @@ from ..step import optimal_step
 from .jit import CompiledFunction
 from .precision import check_precision
 
-__all__ = ["DifferenceLayer", "difference_network", "difference_step", "network_stencils"]
+__all__ = ["DifferenceLayer", "difference_network", "difference_step", "network_stencils",
+           "check_fed_steps"]
+
+#: Largest relative gap ``|eps·eps_reciprocal − 1|`` accepted: room for a
+#: reciprocal rounded to float32, far below any mistake worth a derivative.
+RECIPROCAL_TOLERANCE = 1e-6
 
 
 def _check_orders(orders) -> tuple[int, ...]:
@@ -184,15 +191,12 @@ class DifferenceLayer(keras.layers.Layer):
         return self._graph
 
     # -- the computation ----------------------------------------------------
-    def _steps(self, x, eps, eps_reciprocal):
+    def _steps(self, x, eps):
         """Per-component step actually taken and its reciprocal, shape ``(B, size)``."""
         flat = ops.reshape(x, (-1, self.size))
         eps = ops.cast(eps, "float64")
         taken = (flat + eps) - flat
-        # eps/taken is 1 exactly when eps is representable at x: then the
-        # reciprocal is eps_reciprocal as given.
-        reciprocal = ops.cast(eps_reciprocal, "float64") * (eps / taken)
-        return taken, reciprocal
+        return taken, 1.0 / taken
 
     def _points(self, x, taken):
         """``x + o·h_j·e_j`` for every nonzero offset o and component j: ``(O·size, B, *I)``."""
@@ -223,15 +227,18 @@ class DifferenceLayer(keras.layers.Layer):
 
     def call(self, x, eps=None, eps_reciprocal=None):
         if tf.executing_eagerly():
+            if self.step is None:
+                check_fed_steps(np.asarray(x), np.asarray(eps), np.asarray(eps_reciprocal))
             return self.graph(x, eps, eps_reciprocal)
+        if self.step is None:  # inside a graph: the same checks as graph ops
+            x = _assert_fed_steps(x, eps, eps_reciprocal)
         return self._compute(x, eps, eps_reciprocal)
 
     def _compute(self, x, eps=None, eps_reciprocal=None):
         x = ops.cast(x, "float64")
         if self.step is not None:
             eps = ops.full((ops.shape(x)[0], 1), self.step, dtype="float64")
-            eps_reciprocal = 1.0 / eps
-        taken, reciprocal = self._steps(x, eps, eps_reciprocal)
+        taken, reciprocal = self._steps(x, eps)
         centre, shifted = self._evaluate(x, self._points(x, taken))
         out_rank = len(centre.shape) - 1
         outputs = []
@@ -254,6 +261,69 @@ class DifferenceLayer(keras.layers.Layer):
         return outputs
 
 
+def check_fed_steps(x, eps, eps_reciprocal) -> None:
+    """Check the fed steps of a difference network, one per sample.
+
+    ``eps`` must be positive, finite and large enough to change every
+    component of ``x``; ``eps_reciprocal`` must be ``1/eps`` to
+    ``RECIPROCAL_TOLERANCE`` (it is checked, not used: the network divides by
+    the step actually taken, ``(x + eps) − x``). Raises ValueError naming the
+    input and the first sample that fails.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from finitediff.tf.network import check_fed_steps
+    >>> check_fed_steps(np.array([[1.0]]), np.array([[1e-3]]), np.array([[3.0]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: `eps_reciprocal` must be 1/eps = 1000: sample 0 has 3.0 (eps = 0.001)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    batch = x.shape[0] if x.ndim else 1
+    flat = x.reshape(batch, -1)
+    eps = np.broadcast_to(np.asarray(eps, dtype=np.float64).reshape(-1, 1), (batch, 1))
+    reciprocal = np.broadcast_to(
+        np.asarray(eps_reciprocal, dtype=np.float64).reshape(-1, 1), (batch, 1))
+    bad = ~(np.isfinite(eps[:, 0]) & (eps[:, 0] > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"`eps` must be positive and finite: sample {i} has eps = "
+                         f"{float(eps[i, 0])!r}")
+    with np.errstate(over="ignore"):
+        unchanged = np.any((flat + eps) - flat <= 0, axis=1)
+    if unchanged.any():
+        i = int(np.argmax(unchanged))
+        raise ValueError(f"`eps` is too small to change x in floating point: sample {i} has "
+                         f"eps = {float(eps[i, 0])!r} and max|x| = "
+                         f"{float(np.max(np.abs(flat[i])))!r}")
+    with np.errstate(all="ignore"):
+        gap = np.abs(eps[:, 0] * reciprocal[:, 0] - 1.0)
+    mismatch = ~(gap <= RECIPROCAL_TOLERANCE)
+    if mismatch.any():
+        i = int(np.argmax(mismatch))
+        raise ValueError(f"`eps_reciprocal` must be 1/eps = {1.0 / eps[i, 0]:.6g}: sample {i} "
+                         f"has {float(reciprocal[i, 0])!r} (eps = {float(eps[i, 0])!r})")
+
+
+def _assert_fed_steps(x, eps, eps_reciprocal):
+    """``x`` behind graph assertions of :func:`check_fed_steps` (plain graphs raise
+    InvalidArgumentError; XLA drops assertions)."""
+    eps = tf.cast(eps, tf.float64)
+    flat = tf.reshape(tf.cast(x, tf.float64), (tf.shape(x)[0], -1))
+    gap = tf.abs(eps * tf.cast(eps_reciprocal, tf.float64) - 1.0)
+    checks = [
+        tf.debugging.assert_all_finite(eps, "`eps` must be positive and finite"),
+        tf.debugging.assert_positive(eps, message="`eps` must be positive and finite"),
+        tf.debugging.assert_positive((flat + eps) - flat,
+                                     message="`eps` is too small to change x in floating point"),
+        tf.debugging.assert_less_equal(gap, tf.constant(RECIPROCAL_TOLERANCE, tf.float64),
+                                       message="`eps_reciprocal` must be 1/eps"),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(x)
+
+
 def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 2,
                        step: float | None = None, batched: bool = True,
                        allow_float32: bool = False, jit_compile: bool = True,
@@ -272,7 +342,10 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
     step : float, optional
         With None the network has the inputs ``eps`` and ``eps_reciprocal``
         (float64, shape ``(batch, 1)``, one step per sample; see
-        :func:`difference_step` for a good value). With a float, the step is a
+        :func:`difference_step` for a good value). The network divides by the
+        step actually taken, ``(x + eps) − x``; ``eps`` must be positive and
+        change ``x``, and ``eps_reciprocal`` must be ``1/eps`` (checked by
+        :func:`check_fed_steps`; ValueError otherwise). With a float, the step is a
         constant of the network and ``x`` is its only input.
     batched : bool
         True: all shifted inputs are stacked into one call of ``model``.

@@ -1,0 +1,157 @@
+"""Issue 8, statuses: a derivative that does not exist, or cannot be trusted, is not a success.
+
+One test per item of the issue's "What was seen" about results reported as
+successes that are not: jumps, kinks of any order, singularities,
+oscillations, errors as large as the value, a false sparsity pattern, the
+complex step of a non-holomorphic f. ``exact = nan`` marks a derivative that
+does not exist; ``trust_checks.py`` says what an honest result is and which
+words a message must use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from trust_checks import assert_fails, assert_honest, entries
+
+from finitediff import Status, derivative, hessian, jacobian
+
+JUMP = {Status.NOT_DIFFERENTIABLE, Status.KINK}
+SINGULAR = {Status.NOT_DIFFERENTIABLE, Status.UNRESOLVED}
+
+
+# -- derivatives that do not exist ----------------------------------------------------
+def test_sign_at_its_jump_is_not_a_success():
+    # was 4 ± 8, success=True
+    assert_fails(derivative(np.sign, 0.0), JUMP)
+
+
+@pytest.mark.parametrize("x", [0.5, 1.5, -2.5])
+def test_round_at_a_half_integer_jump_is_not_a_success(x):
+    # np.round jumps by 1 at every half-integer; was 2 ± 4, success=True at 0.5
+    assert_fails(derivative(np.round, x), JUMP)
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_abs_at_zero_is_a_kink_for_higher_orders_too(n):
+    # n = 2 was 8 ± 16, success=True: f' jumps, so f'' is not a number
+    assert_fails(derivative(np.abs, 0.0, n=n), JUMP)
+
+
+def test_hessian_flags_the_kink_entry_and_trusts_the_rest():
+    # the Hessian of |x0| + x1^2 at (0, 1): [0, 0] does not exist, [1, 1] is 2
+    res = hessian(lambda p: np.abs(p[..., 0]) + p[..., 1] ** 2, [0.0, 1.0])
+    _, _, success, status = entries(res)
+    assert success.shape == status.shape == (2, 2)
+    assert_fails(res, JUMP, index=(0, 0))
+    assert success[1, 1]
+    assert_honest(res, [[np.nan, 0.0], [0.0, 2.0]])
+
+
+def test_jacobian_status_is_per_entry():
+    def f(p):
+        return np.stack([np.abs(p[..., 0]) + p[..., 1], p[..., 0] * p[..., 1]], axis=-1)
+
+    res = jacobian(f, [0.0, 2.0])
+    _, _, success, status = entries(res)
+    assert success.shape == status.shape == (2, 2)
+    assert_fails(res, JUMP, index=(0, 0))
+    assert success[0, 1] and success[1, 0] and success[1, 1]
+    assert_honest(res, [[np.nan, 1.0], [2.0, 0.0]])
+
+
+def test_sqrt_at_zero_is_not_a_success():
+    # the derivative is infinite; was 1.5e6 ± 1.5e6, success=True
+    assert_fails(derivative(np.sqrt, 0.0), SINGULAR)
+
+
+def test_log_at_1e_300_is_right_or_refused():
+    # was 2758 ± 5504, success=True, for an exact 1e300
+    assert_honest(derivative(np.log, 1e-300), 1e300)
+
+
+def x_sin_inverse_x(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0, 0.0, x * np.sin(1.0 / x))
+
+
+def test_oscillation_x_sin_inverse_x_at_zero_is_not_a_success():
+    # the difference quotient sin(1/h) has no limit; was 0 ± 5e-14, success=True
+    assert_fails(derivative(x_sin_inverse_x, 0.0), SINGULAR)
+
+
+# -- INACCURATE: an error that is not small against |df| or above the tolerance -----
+def test_an_error_larger_than_the_value_is_not_a_success():
+    # declared noise of 2: an error below |f'| = 0.88 needs a step of several units,
+    # where a difference of sin is far from its derivative
+    rng = np.random.default_rng(0)
+
+    def noisy(x):
+        return np.sin(x) + 2.0 * rng.standard_normal(np.shape(x))
+
+    res = derivative(noisy, 0.5, noise=2.0)
+    assert_honest(res, np.cos(0.5), relative_error_below_one=True)
+
+
+def test_an_order_beyond_float64_is_not_a_success():
+    # n = 60 was 2e46 ± 6e55, success=True (exact: sin(1))
+    try:
+        res = derivative(np.sin, 1.0, n=60)
+    except ValueError as exc:
+        assert "`n`" in str(exc)
+        return
+    assert_honest(res, np.sin(1.0), relative_error_below_one=True)
+
+
+def test_an_error_above_the_tolerance_is_inaccurate():
+    res = derivative(np.exp, 1.0, tolerance=1e-20)  # float64 cannot reach 1e-20 at e
+    assert_fails(res, {Status.INACCURATE})
+    assert abs(res.df - np.e) <= res.error  # the estimate and its error are still given
+
+
+def test_an_error_below_the_tolerance_is_a_success():
+    res = derivative(np.exp, 1.0, tolerance=1e-6)
+    assert res.success
+    assert abs(res.df - np.e) <= res.error <= 1e-6
+
+
+def test_jacobian_applies_the_tolerance_per_entry():
+    # row 0 is 1e8·x²: its round-off alone is ~1e-8/h; row 1 is x², ~1e-16/h
+    def f(p):
+        return np.stack([1e8 * p[..., 0] ** 2, p[..., 0] ** 2], axis=-1)
+
+    res = jacobian(f, [1.0], tolerance=1e-9)
+    _, error, success, status = entries(res)
+    assert status.shape == (2, 1)
+    assert status[0, 0] == Status.INACCURATE and error[0, 0] > 1e-9
+    assert success[1, 0] and error[1, 0] <= 1e-9
+    assert_honest(res, [[2e8], [2.0]])
+
+
+# -- checks that cost nothing ------------------------------------------------------
+def test_a_false_sparsity_pattern_is_not_trusted():
+    # f is dense; with sparsity = identity the diagonal came back wrong with error 1e-13
+    def f(p):
+        return np.stack([p[..., 0] * p[..., 1], p[..., 1] * p[..., 2], p[..., 2] * p[..., 0]],
+                        axis=-1)
+
+    try:
+        res = jacobian(f, [1.0, 2.0, 3.0], sparsity=np.eye(3))
+    except ValueError as exc:
+        assert "sparsity" in str(exc)
+        return
+    assert not np.any(np.asarray(res.success.toarray() if hasattr(res.success, "toarray")
+                                 else res.success))
+    assert "sparsity" in res.message
+
+
+def test_complex_step_of_a_non_holomorphic_function_is_caught():
+    # |t|·t at 1 has derivative 2; Im(|1 + ih|·(1 + ih))/h = 1, reported with error 2e-15
+    try:
+        res = derivative(lambda t: np.abs(t) * t, 1.0, method="complex")
+    except ValueError as exc:
+        assert "complex" in str(exc)
+        return
+    assert_honest(res, 2.0)
+    if not res.success:
+        assert "complex" in res.message
