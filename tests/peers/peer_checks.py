@@ -101,12 +101,6 @@ def check(res, expected, *, rtol=0.0, atol=0.0, allowed=None, exact=None,
     assert not problems, " | ".join(problems)
 
 
-def check_honest(res, exact) -> None:
-    """Only the honesty half of :func:`check` (for cases whose peer check is not a tolerance)."""
-    df = dense(res.df)
-    check(res, exact, allowed=np.full(df.shape, np.inf))
-
-
 def diagonal(res) -> SimpleNamespace:
     """The diagonal of a Hessian result (numdifftools' Hessdiag), as a result-like value."""
     def diag(a):

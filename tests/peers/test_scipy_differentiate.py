@@ -43,7 +43,7 @@ import numpy as np
 import pytest
 from peer_checks import check, entry
 from scipy import optimize, special, stats
-from scipy.stats._distr_params import distcont
+from scipy.stats._distr_params import distcont  # scipy's own case list (private module)
 
 from finitediff import Status, derivative, hessian, jacobian
 
