@@ -37,6 +37,7 @@ from .result import DerivativeResult, Status
 from .sparse import check_sparsity, group_columns, scatter
 from .stencil import Stencil
 from .step import check_domain, domain_steps, optimal_step, representable_step
+from .structured import is_structured, structured_call
 
 __all__ = [
     "derivative", "jvp", "gradient", "jacobian", "hessian", "estimate_step",
@@ -146,6 +147,8 @@ def derivative(
     vectorized: bool = True,
     domain: tuple[float, float] | None = None,
     noise: float | str | None = None,
+    wrt=None,
+    training: bool = False,
 ) -> DerivativeResult:
     """Elementwise ``n``-th derivative of ``f`` at ``x``.
 
@@ -195,6 +198,12 @@ def derivative(
         Standard deviation of noise in f. ``"auto"`` estimates it first with
         :func:`estimate_noise` (costs up to 27 more evaluations); the error
         estimate and the choice of step then account for it.
+    wrt, training : optional
+        Keras models and TF functions only: what to differentiate (input
+        names, ``"weights"`` or variables) and whether to call the model in
+        training mode; with several inputs or outputs the result is per
+        output and per input (see the README, "Models with several inputs
+        and outputs").
 
     Returns
     -------
@@ -217,6 +226,10 @@ def derivative(
     >>> bool(res.success), "forward derivative 1 and backward derivative -1" in res.message
     (False, True)
     """
+    if is_structured(f, x, wrt, training):
+        return structured_call("derivative", f, x, wrt=wrt, training=training, n=n,
+                               accuracy=accuracy, method=method, step=step, args=args,
+                               vectorized=vectorized, domain=domain, noise=noise)
     check_choice("method", method, METHODS + ("complex",))
     if method == "complex":
         return complex_step_derivative(f, x, n=n, step=step, args=args, vectorized=vectorized)
@@ -346,6 +359,8 @@ def jacobian(
     args: tuple = (),
     vectorized: bool = True,
     sparsity=None,
+    wrt=None,
+    training: bool = False,
 ) -> DerivativeResult:
     """Jacobian of ``f: R^d → R^m`` at ``x``; ``df[i, j] = ∂f_i/∂x_j``.
 
@@ -361,6 +376,8 @@ def jacobian(
     ``step`` are scipy.sparse CSR matrices. A tridiagonal Jacobian costs the
     evaluations of 3 columns whatever its size.
 
+    ``wrt`` and ``training`` as in :func:`derivative` (Keras models only).
+
     Examples
     --------
     >>> import numpy as np
@@ -370,6 +387,10 @@ def jacobian(
     >>> bool(np.allclose(res.df, [[2.0, 1.0], [np.cos(1.0), 0.0]]))
     True
     """
+    if is_structured(f, x, wrt, training):
+        return structured_call("jacobian", f, x, wrt=wrt, training=training, accuracy=accuracy,
+                               method=method, step=step, args=args, vectorized=vectorized,
+                               sparsity=sparsity)
     stencil = make_stencil(method, 1, accuracy)
     x = check_finite_array("x", x)
     if sparsity is not None:
@@ -400,8 +421,12 @@ def gradient(
     step: float | None = None,
     args: tuple = (),
     vectorized: bool = True,
+    wrt=None,
+    training: bool = False,
 ) -> DerivativeResult:
     """Gradient of a scalar ``f`` at ``x``; ``df`` has the shape of ``x``.
+
+    ``wrt`` and ``training`` as in :func:`derivative` (Keras models only).
 
     Examples
     --------
@@ -411,6 +436,9 @@ def gradient(
     >>> bool(np.allclose(res.df, [3.0, 12.0]))
     True
     """
+    if is_structured(f, x, wrt, training):
+        return structured_call("gradient", f, x, wrt=wrt, training=training, accuracy=accuracy,
+                               method=method, step=step, args=args, vectorized=vectorized)
     result = jacobian(f, x, accuracy=accuracy, method=method, step=step, args=args,
                       vectorized=vectorized)
     shape = np.shape(result.df)
@@ -431,8 +459,12 @@ def hessian(
     step: float | None = None,
     args: tuple = (),
     vectorized: bool = True,
+    wrt=None,
+    training: bool = False,
 ) -> DerivativeResult:
     """Hessian of a scalar ``f`` at ``x``, symmetric, shape ``(*x.shape, *x.shape)``.
+
+    ``wrt`` and ``training`` as in :func:`derivative` (Keras models only).
 
     Diagonal entries are second derivatives along ``e_i``; mixed entries come
     from second derivatives along ``e_i + e_j`` by polarisation, a true
@@ -448,6 +480,9 @@ def hessian(
     >>> bool(np.allclose(res.df, [[802, -400], [-400, 200]], rtol=1e-6))
     True
     """
+    if is_structured(f, x, wrt, training):
+        return structured_call("hessian", f, x, wrt=wrt, training=training, accuracy=accuracy,
+                               method=method, step=step, args=args, vectorized=vectorized)
     stencil = make_stencil(method, 2, accuracy)
     x = check_finite_array("x", x)
     h = _steps(stencil, x, step)

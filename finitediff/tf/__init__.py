@@ -7,13 +7,17 @@ does not, and reaches these names lazily (``finitediff.difference_network``).
 from __future__ import annotations
 
 from .autodiff import autodiff_derivatives
+from .flat import FlatModel, flat_model
 from .model import ModelFunction, black_box
 from .network import DifferenceLayer, difference_network, difference_step, network_stencils
 from .precision import as_float64, check_precision, find_low_precision
+from .structured_network import StructuredDifferenceLayer
 
 __all__ = [
     "DifferenceLayer",
+    "FlatModel",
     "ModelFunction",
+    "StructuredDifferenceLayer",
     "as_float64",
     "autodiff_derivatives",
     "black_box",
@@ -21,5 +25,6 @@ __all__ = [
     "difference_network",
     "difference_step",
     "find_low_precision",
+    "flat_model",
     "network_stencils",
 ]
