@@ -112,7 +112,9 @@ def _structured_sources(model, x, wrt, training):
                                      for f in inputs.feeds])
         call_model(model, arguments, training=training)  # builds a subclassed model
         variables, parts, level = select_variables(model, wrt)
-        return variables, lambda: call_model(model, arguments, training=training), parts, level
+        # a tape watches the tf.Variable behind a Keras variable
+        sources = [v.value if isinstance(v, keras.Variable) else v for v in variables]
+        return sources, lambda: call_model(model, arguments, training=training), parts, level
     inputs, parts, level = select_inputs(read_inputs(model, x), wrt)
     by_key = {feed.key: feed for feed in inputs.feeds}
     sources = [tf.constant(np.asarray(by_key[p.key].value, dtype=np.float64)) for p in parts]

@@ -246,7 +246,7 @@ def _entries(x, kind: str, declared) -> list[tuple[object, str, object]]:
                        f"inputs{takes}")
         keys = names if names is not None else list(range(len(x)))
         return [(key, f"x[{i}]", value) for i, (key, value) in enumerate(zip(keys, x))]
-    check_argument(names is None or len(names) == 1 and declared[0] == "tensor",
+    check_argument(names is None or len(names) == 1 and declared[0] != "dict",
                    f"`x` must hold one value per input of the model{takes}: a dict keyed by "
                    "input name or a list, got a single array")
     return [(names[0] if names else 0, "x", x)]
