@@ -6,7 +6,7 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
-from finitediff import PrecisionError, derivative, gradient, jacobian  # noqa: E402
+from finitediff import PrecisionError, gradient, jacobian  # noqa: E402
 from finitediff.tf import autodiff_derivatives, flat_model  # noqa: E402
 
 pytestmark = pytest.mark.tf
