@@ -20,12 +20,12 @@ from .calling import call_model
 from .structure import (
     Layout,
     flatten_outputs,
-    is_variable,
     needs_structure,
     read_inputs,
     read_outputs,
     select_inputs,
     select_variables,
+    wants_variables,
 )
 
 __all__ = ["autodiff_derivatives"]
@@ -104,9 +104,8 @@ def _flat_jacobian(tape, values: list, sources: list) -> tf.Tensor:
 
 
 def _structured_sources(model, x, wrt, training):
-    """The sources to differentiate, a function calling the model on them, and their parts."""
-    if (isinstance(wrt, str) and wrt == "weights") or is_variable(wrt) or (
-            isinstance(wrt, (list, tuple)) and any(is_variable(v) for v in wrt)):
+    """The sources, a function calling the model on them, their parts, the level, the batch."""
+    if wants_variables(wrt):
         inputs = read_inputs(model, x, batched=True)
         arguments = inputs.assemble([tf.cast(tf.constant(f.value), f.dtype)
                                      for f in inputs.feeds])
@@ -114,7 +113,8 @@ def _structured_sources(model, x, wrt, training):
         variables, parts, level = select_variables(model, wrt)
         # a tape watches the tf.Variable behind a Keras variable
         sources = [v.value if isinstance(v, keras.Variable) else v for v in variables]
-        return sources, lambda: call_model(model, arguments, training=training), parts, level
+        evaluate = functools.partial(call_model, model, arguments, training=training)
+        return sources, evaluate, parts, level, None  # outputs are whole, not per sample
     inputs, parts, level = select_inputs(read_inputs(model, x), wrt)
     by_key = {feed.key: feed for feed in inputs.feeds}
     sources = [tf.constant(np.asarray(by_key[p.key].value, dtype=np.float64)) for p in parts]
@@ -126,14 +126,14 @@ def _structured_sources(model, x, wrt, training):
                    for f in inputs.feeds]
         return call_model(model, inputs.assemble(tensors), training=training)
 
-    return sources, evaluate, parts, level
+    return sources, evaluate, parts, level, 1
 
 
 def _structured(model, x, orders: tuple[int, ...], wrt, training: bool) -> list:
     """Values, Jacobians and Hessians per output and input, arranged like finitediff's."""
     check_argument(max(orders) <= 2, f"per output and input autodiff_derivatives gives orders "
                    f"0, 1 and 2 (value, Jacobian, Hessian), got {orders}")
-    sources, evaluate, parts, input_level = _structured_sources(model, x, wrt, training)
+    sources, evaluate, parts, input_level, batch = _structured_sources(model, x, wrt, training)
     with tf.GradientTape(persistent=True) as outer:
         outer.watch(sources)
         with tf.GradientTape(persistent=True) as inner:
@@ -148,8 +148,7 @@ def _structured(model, x, orders: tuple[int, ...], wrt, training: bool) -> list:
     if 2 in orders:
         hessian = tf.reshape(_flat_jacobian(outer, entries, sources),
                              (flat.shape[0], jacobian.shape[1], -1))
-    batched = not isinstance(sources[0], tf.Tensor)  # variables: outputs are whole
-    outputs, output_level, _ = read_outputs(values, model, batch=None if batched else 1)
+    outputs, output_level, _ = read_outputs(values, model, batch=batch)
     layout = Layout(parts, outputs, input_level, output_level)
     arranged = {0: lambda: layout.arrange(flat.numpy(), ("out",)),
                 1: lambda: layout.arrange(jacobian.numpy(), ("out", "in")),

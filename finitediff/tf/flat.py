@@ -51,6 +51,7 @@ from .structure import (
     read_outputs,
     select_inputs,
     select_variables,
+    wants_variables,
 )
 
 __all__ = ["FlatModel", "flat_model"]
@@ -109,12 +110,11 @@ class FlatModel:
         self.dtype = entry.dtype
         self.samples = 0  # model evaluations (points) so far
         self.calls = 0
-        self._last: tuple[np.ndarray, np.ndarray] | None = None
         self.function = self._function()
 
     @property
     def trace_count(self) -> int:
-        """Traces of the graph in use (once per batch size)."""
+        """Traces of the graph in use (a new batch size traces at most once more)."""
         return self._entry.graph.compiled.trace_count
 
     @property
@@ -139,14 +139,10 @@ class FlatModel:
         return function
 
     def _evaluate(self, batch: np.ndarray) -> np.ndarray:
-        # The same points again (the Hessian of each output in turn): no new evaluation.
-        if self._last is not None and np.array_equal(self._last[0], batch):
-            return self._last[1].copy()
         values = self._run(batch)
         self.calls += 1
         self.samples += batch.shape[0]
-        self._last = (batch.copy(), values)
-        return values.copy()
+        return values
 
 
 def flat_model(model, x, *, wrt=None, training: bool = False, jit_compile: bool = True,
@@ -191,8 +187,7 @@ def flat_model(model, x, *, wrt=None, training: bool = False, jit_compile: bool 
     check_argument(not training or is_keras_layer(model),
                    "`training` applies to Keras models only", error=TypeError)
     options = (bool(training), bool(jit_compile), bool(allow_float32))
-    if (isinstance(wrt, str) and wrt == "weights") or is_variable(wrt) or (
-            isinstance(wrt, (list, tuple)) and any(is_variable(v) for v in wrt)):
+    if wants_variables(wrt):
         flat = _weights_model(model, x, wrt, *options)
     else:
         flat = _inputs_model(model, x, wrt, *options)
@@ -246,7 +241,9 @@ class _InputsGraph:
         self.inputs = inputs
         self.parts = {part.key: part for part in differentiated}
         self.training = training
-        self.compiled = CompiledFunction(self._traced, model, jit_compile=jit_compile)
+        # the adaptive rounds send batches of several sizes: one generalised trace
+        self.compiled = CompiledFunction(self._traced, model, jit_compile=jit_compile,
+                                         reduce_retracing=True)
 
     def _traced(self, points, fixed):
         model = self._model()
@@ -342,12 +339,13 @@ class _WeightsGraph:
         self.parts = parts
         self.output_sizes = output_sizes
         self.training = training
-        self.compiled = CompiledFunction(self._traced, model, jit_compile=jit_compile)
+        self.compiled = CompiledFunction(self._traced, model, jit_compile=jit_compile,
+                                         reduce_retracing=True)
 
     def _traced(self, points, tensors, originals):
         model = self._model()
         arguments = self.inputs.assemble(list(tensors))
-        count = points.shape[0]
+        count = tf.shape(points)[0]
         arrays = tuple(tf.TensorArray(tf.float64, size=count, element_shape=(size,))
                        for size in self.output_sizes)
 

@@ -14,7 +14,8 @@ back into ``df[out][inp]`` with shape ``output_shape + input_shape``.
 Results keep a level of the nesting only where the model or the call has
 one: no output level when the model returns a single tensor, no input level
 when ``x`` is a single array or ``wrt`` names one input (or one variable).
-An output or input holding one number per sample has shape ``()``.
+An input keeps the shape ``x`` gives it; an output holding one number per
+sample has shape ``()``.
 """
 
 from __future__ import annotations
@@ -367,6 +368,12 @@ def _names(wrt) -> list:
 # -- variables ------------------------------------------------------------------------
 def is_variable(value) -> bool:
     return isinstance(value, (tf.Variable, keras.Variable))
+
+
+def wants_variables(wrt) -> bool:
+    """Whether ``wrt`` designates variables: ``"weights"``, a variable or a list of them."""
+    return (isinstance(wrt, str) and wrt == "weights") or is_variable(wrt) or (
+        isinstance(wrt, (list, tuple)) and any(is_variable(v) for v in wrt))
 
 
 def _variable_key(variable) -> str:
