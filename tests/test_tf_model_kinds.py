@@ -93,6 +93,26 @@ def test_float32_subclassed_model_raises_precision_error_with_a_dict():
         gradient(DictFloat32(), {"a": np.ones(3)})
 
 
+def test_float32_model_is_accepted_by_the_adapter_with_allow_float32():
+    keras.utils.set_random_seed(24)
+
+    class DictFloat32(Float32):
+        def call(self, inputs):
+            return keras.ops.tanh(self.dense(inputs["a"]))
+
+    model = DictFloat32()
+    x = {"a": np.array([0.5, -0.25, 1.0])}
+    with pytest.raises(PrecisionError, match=r"allow_float32=True to finitediff.tf.flat_model"):
+        gradient(model, x)
+    with pytest.warns(UserWarning, match="computes below float64"):
+        flat = flat_model(model, x, allow_float32=True)
+    assert flat.function.dtype == np.float32
+    result = flat.restructure(jacobian(flat.function, flat.x))
+    exact = autodiff_derivatives(model, x, orders=(1,))[0]["a"]
+    assert np.all(np.abs(result.df["a"] - exact) <= result.error["a"])  # float32-sized
+    assert np.max(result.error["a"]) > 1e-9
+
+
 def test_subclassed_model_with_two_outputs_asks_for_wrt():
     class Pair(keras.Model):
         def call(self, inputs):

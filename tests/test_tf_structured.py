@@ -208,3 +208,13 @@ def test_flat_function_takes_points_on_a_leading_axis(two_by_two):
     # the XLA graph and the eager call round alike up to an ulp
     np.testing.assert_allclose(values, np.concatenate([u, v], axis=1), rtol=1e-14)
     np.testing.assert_allclose(flat.function(points[1]), values[1], rtol=1e-14)
+
+
+def test_the_adapter_with_the_engine_gives_the_public_result(two_by_two):
+    flat = flat_model(two_by_two, X)
+    via_adapter = flat.restructure(jacobian(flat.function, flat.x))
+    direct = jacobian(two_by_two, X)
+    for out in ("u", "v"):
+        for inp in ("t", "s"):
+            np.testing.assert_array_equal(via_adapter.df[out][inp], direct.df[out][inp])
+            np.testing.assert_array_equal(via_adapter.error[out][inp], direct.error[out][inp])

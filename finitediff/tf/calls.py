@@ -51,23 +51,8 @@ def call_structured(name: str, f, x, *, wrt=None, training: bool = False,
     return _CALLS[name](flat, options)
 
 
-def _result(flat: FlatModel, fields: dict, nfev: int, message: str) -> DerivativeResult:
-    """Flat arrays, each with the flat axes it has, arranged per output and input."""
-    arranged = {name: flat.layout.arrange(array, axes) for name, (array, axes) in fields.items()}
-    message = "; ".join(filter(None, [message, flat.note]))
-    return DerivativeResult(nfev=nfev, message=message, **arranged)
-
-
-def _jacobian_fields(result: DerivativeResult, transpose: bool = False) -> dict:
-    axes = ("out", "in")
-    pick = (lambda a: np.asarray(a).T) if transpose else np.asarray
-    return {name: (pick(getattr(result, name)), axes)
-            for name in ("df", "error", "step", "success", "status")}
-
-
 def _jacobian(flat: FlatModel, options: dict) -> DerivativeResult:
-    result = jacobian(flat.function, flat.x, **options)
-    return _result(flat, _jacobian_fields(result), flat.samples, result.message)
+    return flat.restructure(jacobian(flat.function, flat.x, **options))
 
 
 def _gradient(flat: FlatModel, options: dict) -> DerivativeResult:
@@ -75,8 +60,7 @@ def _gradient(flat: FlatModel, options: dict) -> DerivativeResult:
         name = "the output" if part.key is None else f"output {part.key!r}"
         check_argument(part.size == 1, f"`f` must return a scalar for gradient, got {name} of "
                        f"shape {part.shape} per sample; use jacobian")
-    result = jacobian(flat.function, flat.x, **options)
-    return _result(flat, _jacobian_fields(result), flat.samples, result.message)
+    return flat.restructure(jacobian(flat.function, flat.x, **options))
 
 
 def _reusing_last(function):
@@ -98,12 +82,11 @@ def _hessian(flat: FlatModel, options: dict) -> DerivativeResult:
     function = _reusing_last(flat.function)
     results = [hessian(lambda points, m=m: function(points)[..., m], flat.x, **options)
                for m in range(flat.layout.output_size)]
-    square = ("out", "in", "in")
-    fields = {name: (np.stack([np.asarray(getattr(r, name)) for r in results]), square)
-              for name in ("df", "error", "success", "status")}
-    fields["step"] = (np.stack([np.asarray(r.step) for r in results]), ("out", "in"))
-    messages = list(dict.fromkeys(r.message for r in results))  # distinct, in order
-    return _result(flat, fields, flat.samples, "; ".join(messages))
+    stacked = {name: np.stack([np.asarray(getattr(r, name)) for r in results])
+               for name in ("df", "error", "step", "success", "status")}
+    message = "; ".join(dict.fromkeys(r.message for r in results))  # distinct, in order
+    result = DerivativeResult(nfev=flat.samples, message=message, **stacked)
+    return flat.restructure(result, ("out", "in", "in"), step_axes=("out", "in"))
 
 
 def _componentwise(flat: FlatModel):
@@ -139,8 +122,11 @@ def _componentwise(flat: FlatModel):
 
 def _derivative(flat: FlatModel, options: dict) -> DerivativeResult:
     point = np.repeat(flat.x[:, None], flat.layout.output_size, axis=1)
-    result = derivative(_componentwise(flat), point, **options)
-    return _result(flat, _jacobian_fields(result, transpose=True), flat.samples, result.message)
+    result = derivative(_componentwise(flat), point, **options)  # fields are (D, M)
+    transposed = {name: np.asarray(getattr(result, name)).T
+                  for name in ("df", "error", "step", "success", "status")}
+    return flat.restructure(DerivativeResult(nfev=result.nfev, message=result.message,
+                                             **transposed))
 
 
 _CALLS = {"derivative": _derivative, "gradient": _gradient, "jacobian": _jacobian,

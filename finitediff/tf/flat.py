@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import check_argument
+from ..result import DerivativeResult
 from .calling import call_model, is_keras_layer, randomising_layers
 from .jit import CompiledFunction, _reference
 from .precision import (
@@ -137,6 +138,22 @@ class FlatModel:
 
         function.dtype = self.dtype
         return function
+
+    def restructure(self, result, axes: tuple[str, ...] = ("out", "in"),
+                    step_axes: tuple[str, ...] | None = None) -> DerivativeResult:
+        """A result of the flat function arranged per output and input.
+
+        ``axes`` name the flat axes of ``df``, ``error``, ``success`` and
+        ``status`` (``("out", "in")`` for a Jacobian ``(M, D)``), ``step_axes``
+        those of ``step`` (by default the same). ``nfev`` becomes the number
+        of points the model was evaluated at; the message gets :attr:`note`.
+        """
+        step_axes = axes if step_axes is None else step_axes
+        arranged = {name: self.layout.arrange(getattr(result, name), axes)
+                    for name in ("df", "error", "success", "status")}
+        message = "; ".join(filter(None, [result.message, self.note]))
+        return DerivativeResult(step=self.layout.arrange(result.step, step_axes),
+                                nfev=self.samples, message=message, **arranged)
 
     def _evaluate(self, batch: np.ndarray) -> np.ndarray:
         values = self._run(batch)
@@ -302,7 +319,8 @@ def _build_inputs_entry(model, inputs, differentiated, training, jit_compile,
         rounding = rounding_finding(flat)
         findings += [rounding] if rounding else []
     dtype = precision_verdict(findings, model, allow_float32=allow_float32,
-                              what=f"model {getattr(model, 'name', '')!r}", stacklevel=6)
+                              what=f"model {getattr(model, 'name', '')!r}", stacklevel=6,
+                              where=" to finitediff.tf.flat_model")
     graph = _InputsGraph(model, inputs, differentiated, training, jit_compile)
     return _Entry(graph, outputs, level, dtype)
 
@@ -383,7 +401,8 @@ def _build_weights_entry(model, inputs, tensors, wrt, training, jit_compile,
         findings.insert(0, f"variables are {tf.as_dtype(low[0].dtype).name} "
                            f"(e.g. {parts[variables.index(low[0])].key!r})")
     dtype = precision_verdict(findings, model, allow_float32=allow_float32,
-                              what=f"model {getattr(model, 'name', '')!r}", stacklevel=6)
+                              what=f"model {getattr(model, 'name', '')!r}", stacklevel=6,
+                              where=" to finitediff.tf.flat_model")
     graph = _WeightsGraph(model, inputs, variables, parts, [p.size for p in outputs], training,
                           jit_compile)
     return _Entry(graph, outputs, level, dtype, tuple(variables))

@@ -136,8 +136,12 @@ def check_precision(model, point_shape: tuple | None = None, *, allow_float32: b
 
 
 def precision_verdict(findings: list[str], model, *, allow_float32: bool,
-                      what: str = "model", stacklevel: int = 3) -> np.dtype:
-    """float64 without findings; else raise :class:`PrecisionError` (or warn, float32)."""
+                      what: str = "model", stacklevel: int = 3,
+                      where: str = "") -> np.dtype:
+    """float64 without findings; else raise :class:`PrecisionError` (or warn, float32).
+
+    ``where`` names the function that takes ``allow_float32`` if the caller does not.
+    """
     if not findings:
         return np.dtype(np.float64)
     reasons = "; ".join(findings)
@@ -150,7 +154,7 @@ def precision_verdict(findings: list[str], model, *, allow_float32: bool,
         return np.dtype(np.float32)
     raise PrecisionError(
         f"the {what} computes below float64: {reasons}. Finite differences lose most digits "
-        f"in float32; {fix}. Pass allow_float32=True to accept a float32 model."
+        f"in float32; {fix}. Pass allow_float32=True{where} to accept a float32 model."
     )
 
 
