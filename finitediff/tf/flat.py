@@ -96,8 +96,10 @@ class FlatModel:
         The flat point, shape ``(D,)``: the differentiated inputs (or
         variables) of ``x``, flattened and concatenated in the order of ``wrt``.
     layout : Layout
-        The differentiated parts and the outputs; ``layout.arrange`` turns
-        flat results into ``df[out][inp]``.
+        The differentiated parts and the outputs; ``layout.arrange`` turns a
+        flat array into ``df[out][inp]``, :meth:`restructure` a whole result.
+    samples : int
+        Points the model was evaluated at so far (``calls``: graph calls).
     note : str
         What results should say about the call (training mode).
     """

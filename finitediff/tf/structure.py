@@ -112,29 +112,6 @@ class Layout:
         return nest(0, ())
 
 
-# -- which calls need structure ------------------------------------------------------
-def _declares_structured_outputs(model) -> bool:
-    outputs = getattr(model, "outputs", None) or []
-    if len(outputs) > 1:
-        return True
-    try:
-        return isinstance(model.output, dict)
-    except (AttributeError, ValueError):
-        return False
-
-
-def needs_structure(f, x, wrt, training) -> bool:
-    """Whether a call needs per-output, per-input results (else the plain array path)."""
-    if wrt is not None or training is not False or isinstance(x, dict):
-        return True
-    declared = declared_inputs(f)
-    if declared is not None:
-        kind, tensors = declared
-        return len(tensors) > 1 or kind == "dict" or _declares_structured_outputs(f)
-    return isinstance(x, (list, tuple)) and any(
-        isinstance(value, (np.ndarray, tf.Tensor)) for value in x)
-
-
 # -- inputs -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Feed:
@@ -208,6 +185,28 @@ def declared_inputs(model) -> tuple[str, list] | None:
                    "models whose inputs are nested deeper than one dict or list are not "
                    "supported", error=TypeError)
     return kind, items
+
+
+def _declares_structured_outputs(model) -> bool:
+    outputs = getattr(model, "outputs", None) or []
+    if len(outputs) > 1:
+        return True
+    try:
+        return isinstance(model.output, dict)
+    except (AttributeError, ValueError):
+        return False
+
+
+def needs_structure(f, x, wrt, training) -> bool:
+    """Whether a call needs per-output, per-input results (else the plain array path)."""
+    if wrt is not None or training is not False or isinstance(x, dict):
+        return True
+    declared = declared_inputs(f)
+    if declared is not None:
+        kind, tensors = declared
+        return len(tensors) > 1 or kind == "dict" or _declares_structured_outputs(f)
+    return isinstance(x, (list, tuple)) and any(
+        isinstance(value, (np.ndarray, tf.Tensor)) for value in x)
 
 
 def _is_array(value) -> bool:
