@@ -57,7 +57,9 @@ __all__ = [
 #: ``from finitediff import *`` works without TensorFlow and stays light.
 _TF_NAMES = (
     "DifferenceLayer",
+    "FlatModel",
     "ModelFunction",
+    "StructuredDifferenceLayer",
     "as_float64",
     "autodiff_derivatives",
     "black_box",
@@ -65,6 +67,7 @@ _TF_NAMES = (
     "difference_network",
     "difference_step",
     "find_low_precision",
+    "flat_model",
     "network_stencils",
 )
 

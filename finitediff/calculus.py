@@ -37,6 +37,7 @@ from .result import DerivativeResult, Status
 from .sparse import check_sparsity, group_columns, scatter
 from .stencil import Stencil
 from .step import check_domain, domain_steps, optimal_step, representable_step
+from .structured import is_structured, structured_call
 
 __all__ = [
     "derivative", "jvp", "gradient", "jacobian", "hessian", "estimate_step",
@@ -148,6 +149,8 @@ def derivative(
     noise: float | str | None = None,
     workers=None,
     progress: bool | None = None,
+    wrt=None,
+    training: bool = False,
 ) -> DerivativeResult:
     """Elementwise ``n``-th derivative of ``f`` at ``x``.
 
@@ -206,6 +209,12 @@ def derivative(
     progress : bool, optional
         A tqdm bar while chunks run on workers (default: on a terminal, for
         more than a few chunks).
+    wrt, training : optional
+        Keras models and TF functions only: what to differentiate (input
+        names, ``"weights"`` or variables) and whether to call the model in
+        training mode; with several inputs or outputs the result is per
+        output and per input (see the README, "Models with several inputs
+        and outputs").
 
     Returns
     -------
@@ -228,6 +237,10 @@ def derivative(
     >>> bool(res.success), "forward derivative 1 and backward derivative -1" in res.message
     (False, True)
     """
+    if is_structured(f, x, wrt, training):
+        return structured_call("derivative", f, x, wrt=wrt, training=training, n=n,
+                               accuracy=accuracy, method=method, step=step, args=args,
+                               vectorized=vectorized, domain=domain, noise=noise)
     check_choice("method", method, METHODS + ("complex",))
     if method == "complex":
         return complex_step_derivative(f, x, n=n, step=step, args=args, vectorized=vectorized,
@@ -367,6 +380,8 @@ def jacobian(
     sparsity=None,
     workers=None,
     progress: bool | None = None,
+    wrt=None,
+    training: bool = False,
 ) -> DerivativeResult:
     """Jacobian of ``f: R^d → R^m`` at ``x``; ``df[i, j] = ∂f_i/∂x_j``.
 
@@ -383,6 +398,8 @@ def jacobian(
     evaluations of 3 columns whatever its size. ``workers`` and ``progress``
     as in :func:`derivative`.
 
+    ``wrt`` and ``training`` as in :func:`derivative` (Keras models only).
+
     Examples
     --------
     >>> import numpy as np
@@ -392,6 +409,10 @@ def jacobian(
     >>> bool(np.allclose(res.df, [[2.0, 1.0], [np.cos(1.0), 0.0]]))
     True
     """
+    if is_structured(f, x, wrt, training):
+        return structured_call("jacobian", f, x, wrt=wrt, training=training, accuracy=accuracy,
+                               method=method, step=step, args=args, vectorized=vectorized,
+                               sparsity=sparsity)
     stencil = make_stencil(method, 1, accuracy)
     x = check_finite_array("x", x)
     if sparsity is not None:
@@ -430,6 +451,12 @@ def gradient(
     """Gradient of a scalar ``f`` at ``x``; ``df`` has the shape of ``x``.
 
     ``workers`` and ``progress`` as in :func:`derivative`.
+    wrt=None,
+    training: bool = False,
+) -> DerivativeResult:
+    """Gradient of a scalar ``f`` at ``x``; ``df`` has the shape of ``x``.
+
+    ``wrt`` and ``training`` as in :func:`derivative` (Keras models only).
 
     Examples
     --------
@@ -439,6 +466,9 @@ def gradient(
     >>> bool(np.allclose(res.df, [3.0, 12.0]))
     True
     """
+    if is_structured(f, x, wrt, training):
+        return structured_call("gradient", f, x, wrt=wrt, training=training, accuracy=accuracy,
+                               method=method, step=step, args=args, vectorized=vectorized)
     result = jacobian(f, x, accuracy=accuracy, method=method, step=step, args=args,
                       vectorized=vectorized, workers=workers, progress=progress)
     shape = np.shape(result.df)
@@ -461,8 +491,12 @@ def hessian(
     vectorized: bool = True,
     workers=None,
     progress: bool | None = None,
+    wrt=None,
+    training: bool = False,
 ) -> DerivativeResult:
     """Hessian of a scalar ``f`` at ``x``, symmetric, shape ``(*x.shape, *x.shape)``.
+
+    ``wrt`` and ``training`` as in :func:`derivative` (Keras models only).
 
     Diagonal entries are second derivatives along ``e_i``; mixed entries come
     from second derivatives along ``e_i + e_j`` by polarisation, a true
@@ -479,6 +513,9 @@ def hessian(
     >>> bool(np.allclose(res.df, [[802, -400], [-400, 200]], rtol=1e-6))
     True
     """
+    if is_structured(f, x, wrt, training):
+        return structured_call("hessian", f, x, wrt=wrt, training=training, accuracy=accuracy,
+                               method=method, step=step, args=args, vectorized=vectorized)
     stencil = make_stencil(method, 2, accuracy)
     x = check_finite_array("x", x)
     h = _steps(stencil, x, step)

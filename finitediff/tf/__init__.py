@@ -15,6 +15,7 @@ require_extra("tf", "finitediff.tf")
 # E402: after the check; F401: the names are re-exported through __all__.
 from .. import _TF_NAMES  # noqa: E402
 from .autodiff import autodiff_derivatives  # noqa: E402, F401
+from .flat import FlatModel, flat_model  # noqa: E402, F401
 from .model import ModelFunction, black_box  # noqa: E402, F401
 from .network import (  # noqa: E402, F401
     DifferenceLayer,
@@ -23,5 +24,6 @@ from .network import (  # noqa: E402, F401
     network_stencils,
 )
 from .precision import as_float64, check_precision, find_low_precision  # noqa: E402, F401
+from .structured_network import StructuredDifferenceLayer  # noqa: E402, F401
 
 __all__ = list(_TF_NAMES)

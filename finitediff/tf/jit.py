@@ -52,6 +52,10 @@ class CompiledFunction:
         The model ``function`` calls; an XLA failure is remembered for it.
     jit_compile : bool
         Try XLA first (True) or use a plain graph only (False).
+    reduce_retracing : bool
+        Trace again for a new input shape only until TensorFlow has
+        generalised the shapes (``tf.function(reduce_retracing=True)``); XLA
+        still compiles per concrete shape.
 
     Attributes
     ----------
@@ -59,10 +63,11 @@ class CompiledFunction:
         Whether calls go through XLA: True until a compilation fails.
     """
 
-    def __init__(self, function: Callable, model, *, jit_compile: bool = True):
+    def __init__(self, function: Callable, model, *, jit_compile: bool = True,
+                 reduce_retracing: bool = False):
         self._model = _reference(model)
-        self._xla = tf.function(function, jit_compile=True)
-        self._plain = tf.function(function)
+        self._xla = tf.function(function, jit_compile=True, reduce_retracing=reduce_retracing)
+        self._plain = tf.function(function, reduce_retracing=reduce_retracing)
         self.jit_compile = bool(jit_compile) and not xla_failed(model)
 
     @property

@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import check_argument
+from .calling import call_model
 from .jit import CompiledFunction
 from .precision import check_precision
 
@@ -26,7 +27,8 @@ __all__ = ["ModelFunction", "bind", "black_box", "cached_black_box"]
 
 def _input_shape(model) -> tuple | None:
     """Shape of one input of a Keras model (no batch axis), None if unknown."""
-    if isinstance(model, keras.Model) and model.inputs:
+    # A subclassed model has no `inputs` attribute: its shapes come from x.
+    if isinstance(model, keras.Model) and getattr(model, "inputs", None):
         shape = tuple(model.inputs[0].shape[1:])
         if all(isinstance(s, int) for s in shape):
             return shape
@@ -92,7 +94,7 @@ class ModelFunction:
         return self._graph.jit_compile
 
     def _traced(self, points):
-        return self.model(points)
+        return call_model(self.model, points, training=False)
 
     def check(self, point_shape: tuple) -> None:
         """Run the precision guard once (probing with points of ``point_shape``)."""
@@ -122,8 +124,14 @@ class ModelFunction:
         self.check(tuple(batch.shape[1:]))
         self.calls += 1
         values = self._graph(tf.constant(batch, tf.float64))
-        if isinstance(values, (list, tuple)):
-            check_argument(len(values) == 1, "the model must have a single output")
+        if isinstance(values, dict) and len(values) == 1:
+            values = next(iter(values.values()))
+        if isinstance(values, (list, tuple, dict)):
+            check_argument(
+                len(values) == 1,
+                f"the model returned {len(values)} outputs for an array `x`; pass `wrt=` "
+                "(e.g. wrt=0, the one input) to get derivatives per output",
+            )
             values = values[0]
         values = np.asarray(values, dtype=np.float64)
         out = values.shape[1:]

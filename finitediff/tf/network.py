@@ -32,8 +32,10 @@ from keras import ops
 from ..errors import check_argument, check_nonnegative_int, check_positive_int, check_step
 from ..stencil import Stencil
 from ..step import optimal_step
+from .calling import call_model
 from .jit import CompiledFunction
 from .precision import check_precision
+from .structure import needs_structure
 
 __all__ = ["DifferenceLayer", "difference_network", "difference_step", "network_stencils",
            "check_fed_steps"]
@@ -104,6 +106,20 @@ def network_stencils(orders, accuracy: int = 2, *, offsets=None) -> dict[int, St
     return stencils
 
 
+def shared_weights(stencils: dict[int, Stencil]) -> tuple[list, dict, dict]:
+    """The nonzero offsets, each order's weights at them, and its weight at the centre.
+
+    The centre ``x`` is evaluated once for all orders and components.
+    """
+    offsets = next(iter(stencils.values())).offsets
+    shifts = [o for o in offsets if o != 0]
+    weights = {k: [float(w) for o, w in zip(offsets, s.exact_weights) if o != 0]
+               for k, s in stencils.items()}
+    centre = {k: float(dict(zip(offsets, s.exact_weights)).get(0, Fraction(0)))
+              for k, s in stencils.items()}
+    return shifts, weights, centre
+
+
 def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64, *,
                     offsets=None) -> float:
     """The one step that minimises the worst error over ``orders`` on a unit-scale f.
@@ -155,17 +171,7 @@ class DifferenceLayer(keras.layers.Layer):
         self._graph = None
         self.stencils = network_stencils(self.orders, accuracy, offsets=offsets)
         self.stencil_offsets = None if offsets is None else list(_check_offsets(offsets))
-        offsets = next(iter(self.stencils.values())).offsets
-        self.shifts = [o for o in offsets if o != 0]  # the centre is evaluated once
-        # weights[k][i]: weight of order k at offsets[i]; the centre separately.
-        self.weights_by_order = {
-            k: [float(w) for o, w in zip(offsets, s.exact_weights) if o != 0]
-            for k, s in self.stencils.items()
-        }
-        self.centre_weight = {
-            k: float(dict(zip(offsets, s.exact_weights)).get(0, Fraction(0)))
-            for k, s in self.stencils.items()
-        }
+        self.shifts, self.weights_by_order, self.centre_weight = shared_weights(self.stencils)
         self.point_shape = tuple(model.input_shape[1:])
         self.size = int(np.prod(self.point_shape))
         self.scalar = self.size == 1
@@ -215,12 +221,12 @@ class DifferenceLayer(keras.layers.Layer):
         if self.batched:
             stacked = ops.concatenate([x[None], points], axis=0)
             batch = ops.shape(x)[0]
-            values = self.model(ops.reshape(stacked, (-1,) + self.point_shape))
+            values = call_model(self.model, ops.reshape(stacked, (-1,) + self.point_shape))
             values = ops.reshape(values, (count + 1, batch) + tuple(values.shape[1:]))
             centre, shifted = values[0], values[1:]
         else:
-            centre = self.model(x)
-            shifted = ops.stack([self.model(points[i]) for i in range(count)])
+            centre = call_model(self.model, x)
+            shifted = ops.stack([call_model(self.model, points[i]) for i in range(count)])
         out_shape = tuple(centre.shape[1:])
         shifted = ops.reshape(shifted, (len(self.shifts), self.size, -1) + out_shape)
         return centre, shifted
@@ -327,13 +333,14 @@ def _assert_fed_steps(x, eps, eps_reciprocal):
 def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 2,
                        step: float | None = None, batched: bool = True,
                        allow_float32: bool = False, jit_compile: bool = True,
-                       offsets=None) -> keras.Model:
+                       offsets=None, wrt=None, training: bool = False) -> keras.Model:
     """A Keras model that outputs the derivatives of ``model`` of the given orders.
 
     Parameters
     ----------
     model : keras.Model
-        A built model with one input of shape ``(batch, *I)`` and one output.
+        A built model with one input of shape ``(batch, *I)`` and one output,
+        or a functional model with several inputs or outputs (see below).
     orders : sequence of int
         Derivative orders; the outputs come in this order.
     accuracy : int
@@ -362,6 +369,11 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
         The stencil points in steps, shared by all orders (see
         :func:`network_stencils`); by default the union of the central
         stencils of ``accuracy``.
+    wrt : str or list of str, optional
+        The inputs to differentiate (default: every float input); the others
+        (integer ids, masks) are passed through unchanged.
+    training : bool
+        Call ``model`` in training mode (default: inference mode).
 
     Returns
     -------
@@ -370,6 +382,17 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
         output ``(batch, *O)``; order ``k >= 1`` is ``(batch, *I, *O)``, the
         k-th partial derivative along each input component, or ``(batch, *O)``
         when the model has a single input feature.
+
+        A model with several inputs or outputs (or a call with ``wrt`` or
+        ``training=True``) gives a network whose inputs are a dict: the
+        model's inputs by name and, with ``step=None``, ``eps_<name>`` and
+        ``eps_reciprocal_<name>`` (shape ``(batch, 1)``) for every
+        differentiated input (for a single-input model: ``[x, eps,
+        eps_reciprocal]`` as above). Order 0 is the model's outputs; order
+        ``k >= 1`` is ``[out][inp]`` of shape ``(batch, *I, *O)``, without the
+        output level for a model returning one tensor and without the input
+        level when ``wrt`` names one input
+        (:mod:`finitediff.tf.structured_network`).
 
     Examples
     --------
@@ -384,8 +407,17 @@ def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 
     """
     check_argument(isinstance(model, keras.Model),
                    f"`model` must be a keras.Model, got {type(model).__name__}", error=TypeError)
-    check_argument(len(model.inputs or []) == 1 and len(model.outputs or []) == 1,
-                   "`model` must be a built model with one input and one output")
+    if needs_structure(model, None, wrt, training):
+        from .structured_network import structured_difference_network  # builds on this module
+
+        return structured_difference_network(
+            model, orders=orders, accuracy=accuracy, step=step, batched=batched,
+            allow_float32=allow_float32, jit_compile=jit_compile, offsets=offsets, wrt=wrt,
+            training=training)
+    check_argument(len(getattr(model, "inputs", None) or []) == 1 and
+                   len(getattr(model, "outputs", None) or []) == 1,
+                   "`model` must be a built model that declares its input and output (a "
+                   "functional or Sequential model)")
     step = check_step(step)
     check_precision(model, allow_float32=allow_float32)
     layer = DifferenceLayer(model, orders=orders, accuracy=accuracy, step=step, batched=batched,

@@ -19,8 +19,12 @@ import numpy as np
 import tensorflow as tf
 
 from ..errors import PrecisionError
+from .calling import call_model
 
-__all__ = ["as_float64", "check_precision", "find_low_precision"]
+__all__ = [
+    "as_float64", "check_precision", "find_low_precision", "input_findings", "model_findings",
+    "precision_verdict", "probe_points", "rounding_finding",
+]
 
 #: Relative probe shift: lost when inputs are rounded to float32, kept in float64.
 PROBE_TINY = 2.0**-30
@@ -39,8 +43,8 @@ def _below_float64(dtype) -> bool:
     return _is_float(dtype) and tf.as_dtype(dtype) != tf.float64
 
 
-def _static_findings(model) -> list[str]:
-    """What the model's configuration says about its precision."""
+def model_findings(model) -> list[str]:
+    """What the weights and the layers' dtype policies say about the model's precision."""
     findings = []
     low_weights = [w.path for w in getattr(model, "weights", []) if _below_float64(w.dtype)]
     if low_weights:
@@ -54,22 +58,29 @@ def _static_findings(model) -> list[str]:
             if _below_float64(compute):
                 findings.append(f"layer {layer.name!r} computes in {compute} (its dtype policy)")
                 break
-        for tensor in getattr(model, "inputs", None) or []:
-            if _below_float64(tensor.dtype):
-                findings.append(f"input {tensor.name!r} has dtype {tensor.dtype}, which rounds "
-                                "every input")
     return findings
 
 
-def _probe(call, base: np.ndarray) -> str | None:
-    """Call with ``base``, ``base + tiny`` and ``base + large`` stacked; explain any rounding."""
+def input_findings(tensors) -> list[str]:
+    """Declared inputs (Keras tensors) that round every value fed to them."""
+    return [f"input {tensor.name!r} has dtype {tensor.dtype}, which rounds every input"
+            for tensor in tensors if _below_float64(tensor.dtype)]
+
+
+def _static_findings(model) -> list[str]:
+    """What the model's configuration says about its precision."""
+    # A subclassed model has no `inputs` attribute at all.
+    return model_findings(model) + input_findings(getattr(model, "inputs", None) or [])
+
+
+def probe_points(base: np.ndarray) -> np.ndarray:
+    """``base``, ``base + tiny`` and ``base + large``, stacked: the points the probe evaluates."""
     scale = np.maximum(np.abs(base), 1.0)
-    points = np.stack([base, base + PROBE_TINY * scale, base + PROBE_LARGE * scale])
-    values = call(tf.constant(points, tf.float64))
-    if isinstance(values, (list, tuple)):
-        values = values[0]
-    if _below_float64(values.dtype):
-        return f"outputs are {tf.as_dtype(values.dtype).name}"
+    return np.stack([base, base + PROBE_TINY * scale, base + PROBE_LARGE * scale])
+
+
+def rounding_finding(values: np.ndarray) -> str | None:
+    """Explain the values at :func:`probe_points` if the tiny shift was lost on the way in."""
     values = np.asarray(values, dtype=np.float64).reshape(3, -1)
     if not np.all(np.isfinite(values)):
         return None  # the probe point is outside the domain: inconclusive
@@ -81,6 +92,16 @@ def _probe(call, base: np.ndarray) -> str | None:
     return None
 
 
+def _probe(call, base: np.ndarray) -> str | None:
+    """Call with the probe points around ``base``; explain any rounding."""
+    values = call(tf.constant(probe_points(base), tf.float64))
+    if isinstance(values, (list, tuple)):
+        values = values[0]
+    if _below_float64(values.dtype):
+        return f"outputs are {tf.as_dtype(values.dtype).name}"
+    return rounding_finding(values)
+
+
 def find_low_precision(model, point_shape: tuple | None = None) -> list[str]:
     """Reasons why ``model`` computes below float64 (empty if it does not).
 
@@ -88,17 +109,18 @@ def find_low_precision(model, point_shape: tuple | None = None) -> list[str]:
     default it is read off the model. Without a shape (a plain TF callable
     whose input shape is unknown) only the configuration is inspected.
     """
-    findings = _static_findings(model)
-    if point_shape is None:
-        shape = getattr(model, "input_shape", None) if isinstance(model, keras.Model) else None
+    findings = []
+    if point_shape is None and getattr(model, "inputs", None):
+        shape = getattr(model, "input_shape", None)
         if isinstance(shape, tuple) and all(isinstance(s, int) for s in shape[1:]):
             point_shape = tuple(shape[1:])
     if point_shape is not None:
         # 0.5 and 0.5 + 2^-8 are exact in float32, so only the tiny shift is lost.
-        found = _probe(model, np.full(point_shape, 0.5))
+        found = _probe(lambda points: call_model(model, points), np.full(point_shape, 0.5))
         if found:
             findings.append(found)
-    return findings
+    # After the probe: a subclassed model has weights only once it was called.
+    return _static_findings(model) + findings
 
 
 def check_precision(model, point_shape: tuple | None = None, *, allow_float32: bool = False,
@@ -109,7 +131,17 @@ def check_precision(model, point_shape: tuple | None = None, *, allow_float32: b
     set and the model is low precision (a warning is emitted instead of the
     error); step sizes and error estimates should use its epsilon.
     """
-    findings = find_low_precision(model, point_shape)
+    return precision_verdict(find_low_precision(model, point_shape), model,
+                             allow_float32=allow_float32, what=what, stacklevel=4)
+
+
+def precision_verdict(findings: list[str], model, *, allow_float32: bool,
+                      what: str = "model", stacklevel: int = 3,
+                      where: str = "") -> np.dtype:
+    """float64 without findings; else raise :class:`PrecisionError` (or warn, float32).
+
+    ``where`` names the function that takes ``allow_float32`` if the caller does not.
+    """
     if not findings:
         return np.dtype(np.float64)
     reasons = "; ".join(findings)
@@ -118,11 +150,11 @@ def check_precision(model, point_shape: tuple | None = None, *, allow_float32: b
     if allow_float32:
         warnings.warn(f"the {what} computes below float64 ({reasons}); derivatives are "
                       "estimated with float32 steps and are accurate to a few digits only",
-                      stacklevel=3)
+                      stacklevel=stacklevel)
         return np.dtype(np.float32)
     raise PrecisionError(
         f"the {what} computes below float64: {reasons}. Finite differences lose most digits "
-        f"in float32; {fix}. Pass allow_float32=True to accept a float32 model."
+        f"in float32; {fix}. Pass allow_float32=True{where} to accept a float32 model."
     )
 
 

@@ -1,0 +1,438 @@
+"""A Keras model with structured inputs, outputs or weights as one flat numpy function.
+
+:func:`flat_model` reads ``x`` and ``wrt`` (see :mod:`finitediff.tf.structure`)
+and returns a :class:`FlatModel`: ``function`` maps stacked points
+``(N, D)`` of the differentiated values to ``(N, M)`` float64 outputs in one
+call of a graph traced once per shape (XLA, with the plain-graph fallback of
+:mod:`finitediff.tf.jit`); ``x`` is the flat point; ``layout`` turns flat
+results back into ``df[out][inp]``.
+
+With respect to inputs the stencil points are the batch, and the fixed
+inputs are broadcast to it. With respect to variables (``wrt="weights"`` or a
+list of variables) every point is a value of the variables: inside one
+graph, for each point in turn, the variables are assigned and the model is
+called on ``x`` (the batch as the model takes it); after the last point the
+variables get their values back. The caller assigns the saved values again
+in a ``finally``, so an error raised by the model midway leaves them
+bit-identical too.
+
+Graphs, output layouts and the precision check are cached per model and
+structure of ``x`` (weakly: they go with the model), so a new ``x`` of the
+same shapes neither retraces nor probes again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from ..errors import check_argument
+from ..result import DerivativeResult
+from .calling import call_model, is_keras_layer, randomising_layers
+from .jit import CompiledFunction, _reference
+from .precision import (
+    input_findings,
+    model_findings,
+    precision_verdict,
+    probe_points,
+    rounding_finding,
+)
+from .structure import (
+    Layout,
+    ModelInputs,
+    Part,
+    flatten_outputs,
+    is_variable,
+    read_inputs,
+    read_outputs,
+    select_inputs,
+    select_variables,
+    wants_variables,
+)
+
+__all__ = ["FlatModel", "flat_model"]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What is built once per model and structure: the graph, the outputs, the dtype."""
+
+    graph: object
+    outputs: tuple[Part, ...]
+    output_level: bool
+    dtype: np.dtype
+    variables: tuple = ()
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _cached(model, signature: tuple, build, valid=lambda entry: True) -> _Entry:
+    try:
+        entries = _CACHE.setdefault(model, {})
+    except TypeError:  # not weak-referenceable or not hashable
+        return build()
+    entry = entries.get(signature)
+    if entry is None or not valid(entry):
+        entry = entries[signature] = build()
+    return entry
+
+
+class FlatModel:
+    """``model`` at ``x`` as a function of the flat differentiated values.
+
+    Attributes
+    ----------
+    function : callable
+        Vectorized numpy function: points ``(N, D)`` in, float64 ``(N, M)``
+        out (one point ``(D,)`` gives ``(M,)``), one graph call per batch. Its
+        ``dtype`` attribute is the precision the model computes in.
+    x : ndarray
+        The flat point, shape ``(D,)``: the differentiated inputs (or
+        variables) of ``x``, flattened and concatenated in the order of ``wrt``.
+    layout : Layout
+        The differentiated parts and the outputs; ``layout.arrange`` turns a
+        flat array into ``df[out][inp]``, :meth:`restructure` a whole result.
+    samples : int
+        Points the model was evaluated at so far (``calls``: graph calls).
+    note : str
+        What results should say about the call (training mode).
+    """
+
+    def __init__(self, run, x: np.ndarray, layout: Layout, entry: _Entry, note: str = ""):
+        self._run = run
+        self._entry = entry
+        self.x = x
+        self.layout = layout
+        self.note = note
+        self.dtype = entry.dtype
+        self.samples = 0  # model evaluations (points) so far
+        self.calls = 0
+        self.function = self._function()
+
+    @property
+    def trace_count(self) -> int:
+        """Traces of the graph in use (a new batch size traces at most once more)."""
+        return self._entry.graph.compiled.trace_count
+
+    @property
+    def jit_compile(self) -> bool:
+        return self._entry.graph.compiled.jit_compile
+
+    def _function(self):
+        size = self.x.size
+
+        def function(points):
+            points = np.asarray(points)
+            check_argument(points.dtype.kind in "biuf", "a Keras model takes real inputs, got "
+                           f"points of dtype {points.dtype} (method='complex' cannot be used)",
+                           error=TypeError)
+            check_argument(points.shape[-1:] == (size,), f"points of shape {points.shape} do "
+                           f"not fit the {size} differentiated values")
+            batch = points.reshape(-1, size).astype(np.float64)
+            values = self._evaluate(batch)
+            return values.reshape(points.shape[:-1] + values.shape[-1:])
+
+        function.dtype = self.dtype
+        return function
+
+    def restructure(self, result, axes: tuple[str, ...] = ("out", "in"),
+                    step_axes: tuple[str, ...] | None = None) -> DerivativeResult:
+        """A result of the flat function arranged per output and input.
+
+        ``axes`` name the flat axes of ``df``, ``error``, ``success`` and
+        ``status`` (``("out", "in")`` for a Jacobian ``(M, D)``), ``step_axes``
+        those of ``step`` (by default the same). ``nfev`` becomes the number
+        of points the model was evaluated at; the message gets :attr:`note`.
+        """
+        step_axes = axes if step_axes is None else step_axes
+        arranged = {name: self.layout.arrange(getattr(result, name), axes)
+                    for name in ("df", "error", "success", "status")}
+        message = "; ".join(filter(None, [result.message, self.note]))
+        return DerivativeResult(step=self.layout.arrange(result.step, step_axes),
+                                nfev=self.samples, message=message, **arranged)
+
+    def _evaluate(self, batch: np.ndarray) -> np.ndarray:
+        values = self._run(batch)
+        self.calls += 1
+        self.samples += batch.shape[0]
+        return values
+
+
+def flat_model(model, x, *, wrt=None, training: bool = False, jit_compile: bool = True,
+               allow_float32: bool = False) -> FlatModel:
+    """``model`` at ``x`` as a flat vectorized function of what ``wrt`` designates.
+
+    Parameters
+    ----------
+    model : keras.Model or callable
+        A functional, Sequential or subclassed Keras model, or a TF callable
+        (``tf.function``) taking ``x``'s structure.
+    x : array_like, dict or list
+        As the model takes it: an array, a dict keyed by input name, or a
+        list (of arrays), one sample without the batch axis; with respect to
+        variables, the batch the model is called on.
+    wrt : None, str, int, list, "weights", or variables
+        None: every float input. An input name or position, or a list of
+        them. ``"weights"``: the model's trainable variables. A variable or a
+        list of variables.
+    training : bool
+        Call Keras models in training mode (default: inference mode).
+    jit_compile : bool
+        Compile with XLA (falling back to a plain graph if XLA cannot).
+    allow_float32 : bool
+        Accept a model computing below float64 (warn) instead of raising
+        :class:`~finitediff.PrecisionError`.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> from finitediff.tf.flat import flat_model
+    >>> t = keras.Input((1,), dtype="float64", name="t")
+    >>> s = keras.Input((2,), dtype="float64", name="s")
+    >>> model = keras.Model([t, s], [t * s, keras.ops.sum(s, axis=-1, keepdims=True)])
+    >>> flat = flat_model(model, {"t": 2.0, "s": [1.0, 3.0]})
+    >>> flat.x, flat.function(flat.x[None])
+    (array([2., 1., 3.]), array([[2., 6., 4.]]))
+    """
+    check_argument(callable(model), f"`model` must be callable, got {model!r}", error=TypeError)
+    check_argument(isinstance(training, bool),
+                   f"`training` must be True or False, got {training!r}", error=TypeError)
+    check_argument(not training or is_keras_layer(model),
+                   "`training` applies to Keras models only", error=TypeError)
+    options = (bool(training), bool(jit_compile), bool(allow_float32))
+    if wants_variables(wrt):
+        flat = _weights_model(model, x, wrt, *options)
+    else:
+        flat = _inputs_model(model, x, wrt, *options)
+    if training:
+        flat.note = _training_note(model)
+    return flat
+
+
+def _training_note(model) -> str:
+    layers = randomising_layers(model)
+    if not layers:
+        return "the model ran in training mode (training=True)"
+    return (f"the model ran in training mode (training=True): its layers "
+            f"{', '.join(map(repr, layers))} are random or depend on the whole batch of "
+            "stencil points there, so these derivatives are not reproducible")
+
+
+def _call_checked(model, arguments, training: bool):
+    """The model's first call on ``x``'s structure; its failures named as a bad ``x``."""
+    try:
+        return call_model(model, arguments, training=training)
+    except Exception as exc:
+        words = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).split())
+        raise ValueError(f"the model could not be called with `x` as given "
+                         f"({type(exc).__name__}: {words[:400]})") from exc
+
+
+@contextlib.contextmanager
+def _preserved(variables):
+    """Every variable bit-identical afterwards, whatever happens in between."""
+    saved = [np.array(variable.numpy()) for variable in variables]
+    try:
+        yield saved
+    finally:
+        for variable, value in zip(variables, saved):
+            variable.assign(value)
+
+
+def _low_output_findings(dtypes) -> list[str]:
+    low = sorted({d.name for d in dtypes if d.is_floating and d != tf.float64})
+    return [f"outputs are {', '.join(low)}"] if low else []
+
+
+# -- with respect to inputs -----------------------------------------------------------
+class _InputsGraph:
+    """Points ``(N, D)`` and the fixed inputs ``(1, ...)`` → every output, ``(N, size)``."""
+
+    def __init__(self, model, inputs: ModelInputs, differentiated: tuple[Part, ...],
+                 training: bool, jit_compile: bool):
+        self._model = _reference(model)
+        self.inputs = inputs
+        self.parts = {part.key: part for part in differentiated}
+        self.training = training
+        # the adaptive rounds send batches of several sizes: one generalised trace
+        self.compiled = CompiledFunction(self._traced, model, jit_compile=jit_compile,
+                                         reduce_retracing=True)
+
+    def _traced(self, points, fixed):
+        model = self._model()
+        count = tf.shape(points)[0]
+        fixed = iter(fixed)
+        tensors = []
+        for feed in self.inputs.feeds:
+            if feed.differentiated:
+                part = self.parts[feed.key]
+                value = tf.reshape(points[:, part.start:part.stop], (-1, *feed.shape))
+                tensors.append(tf.cast(value, feed.dtype))
+            else:
+                value = next(fixed)
+                tensors.append(tf.broadcast_to(value, tf.concat([[count], tf.shape(value)[1:]],
+                                                                0)))
+        outputs = call_model(model, self.inputs.assemble(tensors), training=self.training)
+        return [tf.reshape(value, (count, -1)) for _, value in flatten_outputs(outputs, model)[0]]
+
+    def __call__(self, points: np.ndarray, fixed: tuple) -> np.ndarray:
+        values = self.compiled(tf.constant(points, tf.float64), fixed)
+        return np.concatenate([np.asarray(v, dtype=np.float64) for v in values], axis=1)
+
+
+def _fixed_tensors(inputs: ModelInputs, count: int | None = None) -> tuple:
+    """The inputs held fixed, as tensors ``(1, *shape)`` (or repeated ``count`` times)."""
+    tensors = []
+    for feed in inputs.feeds:
+        if feed.differentiated:
+            continue
+        value = feed.value.reshape((1, *feed.shape))
+        if count is not None:
+            value = np.broadcast_to(value, (count, *feed.shape))
+        tensors.append(tf.cast(tf.constant(value), feed.dtype))
+    return tuple(tensors)
+
+
+def _probe_inputs(model, inputs: ModelInputs, training: bool):
+    """The model at the precision probe's three points (0.5, 0.5 + tiny, 0.5 + large)."""
+    fixed = iter(_fixed_tensors(inputs, 3))
+    tensors = [tf.cast(tf.constant(probe_points(np.full(feed.shape, 0.5))), feed.dtype)
+               if feed.differentiated else next(fixed) for feed in inputs.feeds]
+    return _call_checked(model, inputs.assemble(tensors), training)
+
+
+def _build_inputs_entry(model, inputs, differentiated, training, jit_compile,
+                        allow_float32) -> _Entry:
+    values = _probe_inputs(model, inputs, training)
+    outputs, level, dtypes = read_outputs(values, model, batch=3)
+    declared = dict(zip([feed.key for feed in inputs.feeds], inputs.declared or ()))
+    findings = model_findings(model) + input_findings(
+        [declared[feed.key] for feed in inputs.differentiated if feed.key in declared])
+    findings += _low_output_findings(dtypes)
+    if not findings:
+        flat = np.concatenate([np.asarray(tf.reshape(v, (3, -1)), dtype=np.float64)
+                               for _, v in flatten_outputs(values, model)[0]], axis=1)
+        rounding = rounding_finding(flat)
+        findings += [rounding] if rounding else []
+    dtype = precision_verdict(findings, model, allow_float32=allow_float32,
+                              what=f"model {getattr(model, 'name', '')!r}", stacklevel=6,
+                              where=" to finitediff.tf.flat_model")
+    graph = _InputsGraph(model, inputs, differentiated, training, jit_compile)
+    return _Entry(graph, outputs, level, dtype)
+
+
+def _inputs_model(model, x, wrt, training, jit_compile, allow_float32) -> FlatModel:
+    inputs, differentiated, input_level = select_inputs(read_inputs(model, x), wrt)
+    signature = ("inputs", inputs.signature(), differentiated, training, jit_compile,
+                 allow_float32)
+    entry = _cached(model, signature, lambda: _build_inputs_entry(
+        model, inputs, differentiated, training, jit_compile, allow_float32))
+    by_key = {feed.key: feed for feed in inputs.feeds}
+    point = np.concatenate([np.asarray(by_key[part.key].value, dtype=np.float64).ravel()
+                            for part in differentiated])
+    fixed = _fixed_tensors(inputs)
+    state = list(getattr(model, "variables", [])) if training else []
+
+    def run(points: np.ndarray) -> np.ndarray:
+        with _preserved(state):  # training mode updates BatchNormalization statistics
+            return entry.graph(points, fixed)
+
+    layout = Layout(differentiated, entry.outputs, input_level, entry.output_level)
+    return FlatModel(run, point, layout, entry)
+
+
+# -- with respect to variables --------------------------------------------------------
+class _WeightsGraph:
+    """For each point: assign it to the variables, call the model; then restore them."""
+
+    def __init__(self, model, inputs: ModelInputs, variables: list, parts: tuple[Part, ...],
+                 output_sizes: list[int], training: bool, jit_compile: bool):
+        self._model = _reference(model)
+        self.inputs = inputs
+        self.variables = variables
+        self.parts = parts
+        self.output_sizes = output_sizes
+        self.training = training
+        self.compiled = CompiledFunction(self._traced, model, jit_compile=jit_compile,
+                                         reduce_retracing=True)
+
+    def _traced(self, points, tensors, originals):
+        model = self._model()
+        arguments = self.inputs.assemble(list(tensors))
+        count = tf.shape(points)[0]
+        arrays = tuple(tf.TensorArray(tf.float64, size=count, element_shape=(size,))
+                       for size in self.output_sizes)
+
+        def body(i, arrays):
+            row = points[i]
+            for variable, part in zip(self.variables, self.parts):
+                value = tf.reshape(row[part.start:part.stop], part.shape)
+                variable.assign(tf.cast(value, variable.dtype))
+            outputs = call_model(model, arguments, training=self.training)
+            return i + 1, tuple(
+                array.write(i, tf.cast(tf.reshape(value, (-1,)), tf.float64))
+                for array, (_, value) in zip(arrays, flatten_outputs(outputs, model)[0]))
+
+        # One point after the other: each iteration assigns the shared variables.
+        _, arrays = tf.while_loop(lambda i, _: i < count, body, (tf.constant(0), arrays),
+                                  parallel_iterations=1)
+        for variable, original in zip(self.variables, originals):
+            variable.assign(original)
+        return [array.stack() for array in arrays]
+
+    def __call__(self, points: np.ndarray, tensors: tuple, originals: list) -> np.ndarray:
+        values = self.compiled(tf.constant(points, tf.float64), tensors,
+                               [tf.constant(value) for value in originals])
+        return np.concatenate([np.asarray(v, dtype=np.float64) for v in values], axis=1)
+
+
+def _build_weights_entry(model, inputs, tensors, wrt, training, jit_compile,
+                         allow_float32) -> _Entry:
+    values = _call_checked(model, inputs.assemble(list(tensors)), training)  # builds it
+    variables, parts, _ = select_variables(model, wrt)
+    outputs, level, dtypes = read_outputs(values, model, batch=None)
+    low = [v for v in variables if tf.as_dtype(v.dtype) != tf.float64]
+    findings = model_findings(model) + _low_output_findings(dtypes)
+    if low and not any(f.startswith("weights") for f in findings):
+        findings.insert(0, f"variables are {tf.as_dtype(low[0].dtype).name} "
+                           f"(e.g. {parts[variables.index(low[0])].key!r})")
+    dtype = precision_verdict(findings, model, allow_float32=allow_float32,
+                              what=f"model {getattr(model, 'name', '')!r}", stacklevel=6,
+                              where=" to finitediff.tf.flat_model")
+    graph = _WeightsGraph(model, inputs, variables, parts, [p.size for p in outputs], training,
+                          jit_compile)
+    return _Entry(graph, outputs, level, dtype, tuple(variables))
+
+
+def _weights_model(model, x, wrt, training, jit_compile, allow_float32) -> FlatModel:
+    inputs = read_inputs(model, x, batched=True)
+    tensors = tuple(tf.cast(tf.constant(feed.value), feed.dtype) for feed in inputs.feeds)
+    shapes = tuple(feed.value.shape for feed in inputs.feeds)
+    which = "weights" if isinstance(wrt, str) else tuple(
+        id(v) for v in ([wrt] if is_variable(wrt) else wrt))
+    signature = ("weights", inputs.signature(), shapes, which, training, jit_compile,
+                 allow_float32)
+
+    def current(entry: _Entry) -> bool:  # layers may have been frozen or added since
+        return not isinstance(wrt, str) or [id(v) for v in entry.variables] == [
+            id(v) for v in getattr(model, "trainable_variables", [])]
+
+    entry = _cached(model, signature, lambda: _build_weights_entry(
+        model, inputs, tensors, wrt, training, jit_compile, allow_float32), current)
+    variables = list(entry.variables)
+    _, parts, level = select_variables(model, wrt)
+    point = np.concatenate([np.asarray(v.numpy(), dtype=np.float64).ravel() for v in variables])
+    state = variables + ([v for v in getattr(model, "variables", []) if
+                          all(v is not w for w in variables)] if training else [])
+
+    def run(points: np.ndarray) -> np.ndarray:
+        with _preserved(state) as saved:
+            return entry.graph(points, tensors, saved[:len(variables)])
+
+    return FlatModel(run, point, Layout(parts, entry.outputs, level, entry.output_level), entry)
