@@ -447,16 +447,13 @@ def gradient(
     vectorized: bool = True,
     workers=None,
     progress: bool | None = None,
-) -> DerivativeResult:
-    """Gradient of a scalar ``f`` at ``x``; ``df`` has the shape of ``x``.
-
-    ``workers`` and ``progress`` as in :func:`derivative`.
     wrt=None,
     training: bool = False,
 ) -> DerivativeResult:
     """Gradient of a scalar ``f`` at ``x``; ``df`` has the shape of ``x``.
 
-    ``wrt`` and ``training`` as in :func:`derivative` (Keras models only).
+    ``workers`` and ``progress`` as in :func:`derivative`; ``wrt`` and ``training``
+    as in :func:`derivative` (Keras models only).
 
     Examples
     --------
