@@ -16,8 +16,7 @@ from .extras import missing_modules, require_extra
 from .noise import NoiseEstimate, estimate_noise
 from .result import DerivativeResult, Status
 from .sparse import group_columns
-from .stencil import Stencil, fornberg_weights
-from .step import optimal_step
+from .stencil import Stencil, fornberg_weights, optimal_step
 from .sweeps import SweepResult, sweep
 
 __version__ = "0.1.0"

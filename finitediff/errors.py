@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BudgetError",
     "DerivativeMismatchError",
     "FiniteDiffError",
     "PrecisionError",
@@ -48,6 +49,11 @@ class DerivativeMismatchError(AssertionError, FiniteDiffError):
 
 class WorkerLostError(RuntimeError, FiniteDiffError):
     """A worker died while evaluating f (killed, out of memory, an exit inside f)."""
+
+
+class BudgetError(FiniteDiffError):
+    """The evaluation budget ``max_nfev`` does not allow the next batch (internal:
+    the estimators catch it and return the best estimate so far)."""
 
 
 def check_argument(condition: bool, message: str, *, error: type = ValueError) -> None:

@@ -1,12 +1,19 @@
-"""How stencil points reach the user's function.
+"""How points reach the user's function.
 
-Every estimator hands a stacked array of points, shape ``(N, *x.shape)``,
-to an :class:`Evaluator`. With ``vectorized=True`` the function receives the
+Every estimator hands a stacked array of points, shape ``(N, *x.shape)``, to
+an :class:`Evaluator`. With ``vectorized=True`` the function receives the
 points in one call (leading batch axis), split into chunks only to bound
-memory; with ``vectorized=False`` it is called once per point. Both count
-``nfev`` the same way and check what the function returns. With ``workers``
-the points go out in chunks through :mod:`finitediff.workers`, with the same
-values, checks and counts.
+memory; with ``vectorized=False`` it is called once per point. With
+``workers`` the points go out in chunks through :mod:`finitediff.workers`,
+with the same values, checks and counts.
+
+For ``derivative`` f acts elementwise, and :meth:`Evaluator.elementwise`
+sends the points of the pending elements only: ``(N, *x.shape)`` while every
+element is pending, ``(N, k)`` for the k elements still pending after that
+(array arguments in ``args`` with the shape of x are cut to match).
+
+The evaluator also notes the precision of f's values: a function returning
+float32 rounds at float32's epsilon, and the error estimates must know.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import check_argument
+from .errors import BudgetError, check_argument
 from .workers import check_progress, map_points, resolve_workers
 
 __all__ = ["Evaluator", "MAX_ELEMENTS_PER_CALL", "adapt"]
@@ -54,7 +61,7 @@ def _as_numeric(value: Any, what: str) -> np.ndarray:
         f"`f` must return real or complex numbers, {what} has dtype {array.dtype}",
         error=TypeError,
     )
-    return array.astype(np.complex128 if array.dtype.kind == "c" else np.float64, copy=False)
+    return array
 
 
 class Evaluator:
@@ -73,10 +80,13 @@ class Evaluator:
     workers, progress : optional
         Where f runs (see :func:`finitediff.workers.resolve_workers`) and
         whether a progress bar is shown while it does.
+    max_nfev : int, optional
+        Refuse (:class:`~finitediff.errors.BudgetError`) a batch that would
+        take the points evaluated beyond this.
     """
 
     def __init__(self, f: Callable, args: tuple, *, vectorized: bool, point_shape: tuple,
-                 workers=None, progress: bool | None = None):
+                 workers=None, progress: bool | None = None, max_nfev: int | None = None):
         if not callable(f):
             raise TypeError(f"`f` must be callable, got {f!r}")
         check_argument(
@@ -90,24 +100,81 @@ class Evaluator:
         self.out_shape: tuple | None = None
         self.calls = 0
         self.points = 0
+        self.max_nfev = max_nfev
+        self.value_dtype = np.dtype(getattr(self.f, "dtype", np.float64))
         self.backend = resolve_workers(workers)
         self.progress = check_progress(progress)
 
     @property
     def dtype(self) -> np.dtype:
-        """The precision f computes in (float32 for a model accepted with allow_float32)."""
-        return np.dtype(getattr(self.f, "dtype", np.float64))
+        """The precision f computes in (float32 for a float32 model or float32 values)."""
+        return self.value_dtype
+
+    @property
+    def epsilon(self) -> float:
+        """The machine epsilon of f's values."""
+        return float(np.finfo(self.value_dtype).eps)
+
+    def reserve(self, count: int) -> None:
+        """Refuse ``count`` more points beyond the budget ``max_nfev``."""
+        if self.max_nfev is not None and self.points + count > self.max_nfev:
+            raise BudgetError(f"{count} more points would exceed max_nfev={self.max_nfev} "
+                              f"({self.points} evaluated)")
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         count = points.shape[0]
-        if count and not self.backend.serial:
-            values = self._on_workers(points)
-        elif self.vectorized:
-            values = self._batched(points)
-        else:
-            values = np.stack([self._one(point) for point in points]) if count else None
+        self.reserve(count)
+        with np.errstate(all="ignore"):
+            if count and not self.backend.serial:
+                values = self._on_workers(points)
+            elif self.vectorized:
+                values = self._batched(points)
+            else:
+                values = (np.stack([self._one(point) for point in points]) if count
+                          else np.zeros((0,) + (self.out_shape or ())))
         self.points += count
-        return values
+        return self._real(values)
+
+    def elementwise(self, points: np.ndarray, which: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """f (acting elementwise) at points ``(N, k)`` for the flat elements ``which`` of x."""
+        count, k = points.shape
+        size = x.size
+        full = k == size
+        self.reserve(count * k)
+        with np.errstate(all="ignore"):
+            if not self.vectorized:
+                # one call per point, with x's shape: the other elements sit at x
+                stacked = np.repeat(x.reshape(1, -1), count, axis=0)
+                stacked[:, which] = points
+                values = np.stack([self._one(point.reshape(x.shape)).reshape(-1)
+                                   for point in stacked])[:, which] if count else np.zeros((0, k))
+                self.points += count * k
+                return self._real(values)
+            batch = points.reshape((count,) + x.shape) if full else points
+            args = self.args if full else _cut(self.args, x.shape, which)
+            values = self._call(batch, args)
+        values = _as_numeric(values, "the value of a batch")
+        check_argument(
+            values.shape == batch.shape,
+            f"`f` must act elementwise: it returned shape {values.shape} for points of shape "
+            f"{batch.shape}; use jacobian for functions of a vector",
+        )
+        self.points += count * k
+        return self._real(values.reshape(count, k))
+
+    # -- the calls ------------------------------------------------------------
+    def _call(self, batch, args):
+        self.calls += 1
+        try:
+            return self.f(batch, *args)
+        except TypeError as exc:
+            if self.calls > 1:
+                raise
+            raise TypeError(
+                f"`f` raised TypeError on a batch of points of shape {batch.shape} ({exc}); "
+                "with vectorized=True f gets many points stacked on a leading axis. "
+                "Pass vectorized=False if f takes one point at a time (math.sin, a scalar "
+                "function)") from exc
 
     def _one(self, point: np.ndarray) -> np.ndarray:
         self.calls += 1
@@ -121,7 +188,9 @@ class Evaluator:
         parts = []
         for start in range(0, points.shape[0], chunk):
             block = points[start:start + chunk]
-            parts.append(self._checked_batch(self.f(block, *self.args), block))
+            parts.append(self._checked_batch(self._call(block, self.args), block, counted=True))
+        if not parts:
+            return np.zeros((0,) + (self.out_shape or ()))
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _on_workers(self, points: np.ndarray) -> np.ndarray:
@@ -137,8 +206,9 @@ class Evaluator:
         self._check_out_shape(values.shape[1:], "for one point")
         return values
 
-    def _checked_batch(self, value, block: np.ndarray) -> np.ndarray:
-        self.calls += 1
+    def _checked_batch(self, value, block: np.ndarray, counted: bool = False) -> np.ndarray:
+        if not counted:
+            self.calls += 1
         value = _as_numeric(value, "the value of a batch")
         check_argument(
             value.ndim >= 1 and value.shape[0] == block.shape[0],
@@ -157,3 +227,24 @@ class Evaluator:
             f"`f` returned shape {tuple(shape)} {how}, but shape {self.out_shape} before; "
             "f must return the same shape at every point",
         )
+
+    def _real(self, values: np.ndarray) -> np.ndarray:
+        """float64 (or complex128) values; notes a lower precision of f's values."""
+        values = np.asarray(values)
+        if values.dtype.kind == "f" and np.finfo(values.dtype).eps > np.finfo(
+                self.value_dtype).eps:
+            self.value_dtype = values.dtype
+        if values.dtype.kind == "c":
+            return values.astype(np.complex128, copy=False)
+        return values.astype(np.float64, copy=False)
+
+
+def _cut(args: tuple, shape: tuple, which: np.ndarray) -> tuple:
+    """``args`` for the pending elements: arrays of x's shape are cut to ``which``."""
+    cut = []
+    for arg in args:
+        if isinstance(arg, np.ndarray) and arg.shape == shape and arg.ndim > 0:
+            cut.append(arg.reshape(-1)[which])
+        else:
+            cut.append(arg)
+    return tuple(cut)

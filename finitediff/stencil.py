@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import check_argument, check_nonnegative_int, check_positive_int
 
-__all__ = ["fornberg_weights", "Stencil"]
+__all__ = ["fornberg_weights", "optimal_step", "Stencil"]
 
 
 def _fornberg_table(offsets: Sequence, n: int, x0):
@@ -328,3 +328,18 @@ class Stencil:
             f"Stencil(offsets=({offsets}{comma}), n={self._n}, "
             f"weights=({weights}{comma}), accuracy={self.accuracy})"
         )
+
+
+def optimal_step(stencil: Stencil, dtype=np.float64) -> float:
+    """Theory-optimal step for ``stencil`` on a unit-scale function in ``dtype``.
+
+    The same as ``stencil.optimal_step(dtype=dtype)``; see
+    :meth:`Stencil.error` for the error model.
+
+    Examples
+    --------
+    >>> from finitediff import Stencil, optimal_step
+    >>> round(optimal_step(Stencil.central(1)), 8)
+    8.73e-06
+    """
+    return stencil.optimal_step(dtype=dtype)

@@ -149,8 +149,8 @@ def _connect(address: str, timeout: float | None):
     try:
         from distributed import Client
     except ImportError as exc:
-        raise ImportError("a scheduler address as `workers` needs dask.distributed: pip install 'finitediff[dask]'"
-                          ) from exc
+        raise ImportError("a scheduler address as `workers` needs dask.distributed: "
+                          "pip install 'finitediff[dask]'") from exc
     try:
         return Client(address, set_as_default=False,
                       **({} if timeout is None else {"timeout": timeout}))

@@ -31,7 +31,6 @@ from keras import ops
 
 from ..errors import check_argument, check_nonnegative_int, check_positive_int, check_step
 from ..stencil import Stencil
-from ..step import optimal_step
 from .calling import call_model
 from .jit import CompiledFunction
 from .precision import check_precision
@@ -124,10 +123,10 @@ def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64, *,
                     offsets=None) -> float:
     """The one step that minimises the worst error over ``orders`` on a unit-scale f.
 
-    Each order's error is the round-off plus truncation estimate of
-    :mod:`finitediff.step` for its stencil on the network's offsets; the step
+    Each order's error is the round-off plus truncation of the error model
+    (:meth:`finitediff.Stencil.error`) for its stencil on the network's offsets; the step
     minimises their maximum (found on a fine logarithmic grid). With a single
-    order it is :func:`finitediff.step.optimal_step`. Scale it by
+    order it is :meth:`finitediff.Stencil.optimal_step`. Scale it by
     ``max(|x|, 1)`` for inputs far from unit size. ``offsets`` as in
     :func:`network_stencils`.
 
@@ -139,7 +138,7 @@ def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64, *,
     """
     stencils = network_stencils(orders, accuracy, offsets=offsets)
     if len(stencils) == 1:
-        return optimal_step(next(iter(stencils.values())), dtype)
+        return next(iter(stencils.values())).optimal_step(dtype=dtype)
     grid = np.logspace(-8, 0, 4001)
     worst = np.max([s.error(grid, dtype=dtype) for s in stencils.values()], axis=0)
     return float(grid[np.argmin(worst)])

@@ -1,0 +1,215 @@
+"""Lines through x: what the estimators differentiate along.
+
+A line is ``φ_l(t) = f(x + t·top_l·U_l)`` for a direction ``U_l`` and a top
+step ``top_l``; estimates are of the derivative along ``U_l``.
+:class:`ElementLines` serves ``derivative``: f acts elementwise, so element i of x is a line of its own and all lines move at once in one
+array; later rounds send only the pending elements, flattened, to f.
+:class:`DirectionLines` serves the others: each line moves x along a
+direction, every point of every line goes to f stacked on a leading axis,
+and the centre ``f(x)``, shared by all lines, is evaluated once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ElementLines", "DirectionLines", "Units", "bottom_scales"]
+
+#: A step must move the coordinates it changes by this many units in the
+#: last place (below, the points are mostly rounding).
+MIN_ULPS = 16.0
+#: Input elements of the points built at a time (the rest goes chunk by chunk).
+CHUNK_ELEMENTS = 2**22
+
+
+def bottom_scales(x_moved: np.ndarray, top: np.ndarray, n: int) -> np.ndarray:
+    """The smallest scale (relative to ``top``) per line: MIN_ULPS·ulp of the
+    largest coordinate it moves, and ``h^n`` clear of underflow."""
+    ulp = np.spacing(np.abs(x_moved))
+    floor = np.maximum(MIN_ULPS * ulp, np.finfo(np.float64).tiny ** (1.0 / max(n, 1)) * 1e4)
+    with np.errstate(divide="ignore"):
+        return np.where(top > 0, floor / np.abs(top), np.inf)
+
+
+class ElementLines:
+    """Elements of x as lines, ``x_i + t·top_i`` (f acts elementwise).
+
+    ``evaluate(points, which)`` gets the points ``(F, k)`` of the elements
+    ``which`` (flat indices into x) and returns f's values there. ``indices``
+    picks the elements these lines are (all of x by default). Complex values
+    are split into their real and imaginary parts, two outputs per line.
+    """
+
+    def __init__(self, evaluate, x: np.ndarray, top: np.ndarray, indices=None,
+                 centre=None, outputs: int = 1):
+        self.evaluate = evaluate
+        self.x = x.ravel()
+        self.indices = np.arange(self.x.size) if indices is None else np.asarray(indices)
+        self.top = np.asarray(top, dtype=float).ravel()
+        self.count = self.indices.size
+        self.centre = centre
+        self.outputs = outputs
+
+    def sample(self, factors, which):
+        index = self.indices[which]
+        x, top = self.x[index], self.top[which]
+        moves = np.multiply.outer(factors, top)
+        points = x + moves
+        zero = factors == 0
+        values = np.empty(points.shape, dtype=np.complex128 if self.outputs == 2 else float)
+        if self.centre is not None and zero.any():
+            values[zero] = self.centre[index]
+            values[~zero] = self.evaluate(points[~zero], index)
+        else:
+            values[:] = self.evaluate(points, index)
+        with np.errstate(invalid="ignore"):
+            slack = np.abs((points - x) - moves)
+        if self.outputs == 2:
+            return np.stack([values.real, values.imag], axis=-1), slack
+        return values[..., None], slack
+
+
+class _Centre:
+    """f(x), evaluated once and shared by every set of lines through x."""
+
+    def __init__(self, evaluate, x, value=None):
+        self.evaluate, self.x, self.value = evaluate, x, value
+
+    def get(self):
+        if self.value is None:
+            self.value = np.asarray(self.evaluate(self.x[None]))[0]
+        return self.value
+
+
+class Units:
+    """The unit directions ``e_j`` for the components ``j`` (flat indices into x),
+    without building an identity matrix."""
+
+    def __init__(self, components: np.ndarray, shape: tuple):
+        self.components = np.asarray(components)
+        self.shape = tuple(shape)
+
+    def __len__(self) -> int:
+        return self.components.size
+
+    def __getitem__(self, which) -> Units:
+        return Units(self.components[which], self.shape)
+
+    def dense(self) -> np.ndarray:
+        size = int(np.prod(self.shape))
+        out = np.zeros((len(self), size))
+        out[np.arange(len(self)), self.components] = 1.0
+        return out.reshape((len(self),) + self.shape)
+
+    def largest(self) -> np.ndarray:
+        return np.ones(len(self))
+
+
+def _largest(directions) -> np.ndarray:
+    if isinstance(directions, Units):
+        return directions.largest()
+    return np.max(np.abs(directions), axis=tuple(range(1, directions.ndim)))
+
+
+class DirectionLines:
+    """Lines ``x + t·top_l·U_l`` for directions ``U`` (an array ``(L, *x.shape)`` or
+    :class:`Units`).
+
+    ``evaluate(points)`` maps stacked points ``(N, *x.shape)`` to ``(N, *out)``;
+    points go to it a chunk of lines at a time, so that memory stays bounded
+    by :data:`CHUNK_ELEMENTS` input elements. The centre (t = 0) is evaluated
+    once and shared, also by the lines made from these with :meth:`combined`,
+    :meth:`at_scale` and :meth:`subset`.
+    """
+
+    def __init__(self, evaluate, x: np.ndarray, directions, top: np.ndarray, centre=None):
+        self.evaluate = evaluate
+        self.x = x
+        self.directions = directions
+        self.top = np.asarray(top, dtype=float)
+        self.count = len(directions)
+        self._centre = centre if isinstance(centre, _Centre) else _Centre(evaluate, x, centre)
+
+    @property
+    def complex(self) -> bool:
+        return np.iscomplexobj(self._centre.get())
+
+    @property
+    def outputs(self) -> int:
+        """Output elements per line (real and imaginary parts count apart)."""
+        return int(np.size(self._centre.get())) * (2 if self.complex else 1)
+
+    def _like(self, directions, top):
+        return DirectionLines(self.evaluate, self.x, directions, top, self._centre)
+
+    def subset(self, mask):
+        """The lines selected by ``mask``."""
+        return self._like(self.directions[mask], self.top[mask])
+
+    def at_scale(self, scale: float):
+        """The same lines with their top steps times ``scale``."""
+        return self._like(self.directions, self.top * scale)
+
+    def combined(self):
+        """One line along all directions at once, with alternating signs, each
+        weighted by its top step (the largest top is the combined line's)."""
+        top = float(np.max(self.top))
+        signs = np.where(np.arange(self.count) % 2, -1.0, 1.0) * self.top / top
+        if isinstance(self.directions, Units):
+            direction = np.zeros(self.x.size)
+            np.add.at(direction, self.directions.components, signs)
+            direction = direction.reshape(self.x.shape)
+        else:
+            direction = np.tensordot(signs, self.directions, axes=1)
+        norm = float(np.max(np.abs(direction)))
+        return self._like(direction[None] / norm, np.array([top * norm]))
+
+    def _points(self, moving, which):
+        """Stacked points ``(F·k, *S)`` and their rounding off the lines ``(F, k)``."""
+        top = self.top[which]
+        count = len(which)
+        if isinstance(self.directions, Units):
+            components = self.directions.components[which]
+            flat = np.broadcast_to(self.x.reshape(-1), (len(moving), count, self.x.size)).copy()
+            moves = np.multiply.outer(moving, top)                 # (F, k)
+            rows = np.arange(count)
+            base = self.x.reshape(-1)[components]
+            flat[:, rows, components] = base + moves
+            slack = np.abs((flat[:, rows, components] - base) - moves)
+            return flat.reshape((-1,) + self.x.shape), slack
+        extra = (1,) * self.x.ndim
+        directions = self.directions[which]
+        moves = (moving.reshape((-1, 1) + extra) * top.reshape((1, -1) + extra)
+                 * directions[None])
+        points = self.x + moves                                    # (F, k, *S)
+        axes = tuple(range(2, points.ndim))
+        with np.errstate(invalid="ignore"):
+            off = np.abs((points - self.x) - moves)
+            off = np.max(off, axis=axes) if axes else off
+            slack = off / _largest(directions)
+        return points.reshape((-1,) + self.x.shape), slack
+
+    def sample(self, factors, which):
+        centre = _real_parts(self._centre.get().reshape(-1))
+        zero = factors == 0
+        moving = factors[~zero]
+        out = np.empty((len(factors), len(which), centre.size))
+        out[zero] = centre
+        slack = np.zeros((len(factors), len(which)))
+        if moving.size:
+            chunk = max(1, CHUNK_ELEMENTS // max(1, moving.size * max(self.x.size, 1)))
+            for start in range(0, len(which), chunk):
+                part = which[start:start + chunk]
+                points, off = self._points(moving, part)
+                values = np.asarray(self.evaluate(points)).reshape(len(moving), len(part), -1)
+                values = _real_parts(values) if self.complex else values.real
+                out[~zero, start:start + chunk] = values
+                slack[~zero, start:start + chunk] = off
+        return out, slack
+
+
+def _real_parts(values: np.ndarray) -> np.ndarray:
+    """Complex values as their real parts followed by their imaginary parts."""
+    if not np.iscomplexobj(values):
+        return values
+    return np.concatenate([values.real, values.imag], axis=-1)

@@ -1,0 +1,293 @@
+"""The adaptive estimator: walk down a ladder of steps until a trusted window shows.
+
+Every line ``φ_l(t) = f(x + t·D_l)`` (an element of x for ``derivative``, a
+direction for the others) is sampled at the points of the ladder's rows,
+largest step first, and the rows go to :func:`~.windows.choose`. A line is
+done when each of its output elements has a trusted estimate with rows below
+it that no longer help (the rounding of f is seen, not assumed) and f looks
+smooth at x (:func:`~.kinks.smoothness`). Lines that are not done get more
+rows, further down, in rounds of growing size: only they go to f again, and
+all points of a round go in one call. Where the ladder reaches the smallest
+step that still moves x, or estimates grow without bound over many rows, the
+line stops and says why.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..result import Status
+from .kinks import divergence, one_sided, smoothness
+from .ladder import Ladder
+from .windows import choose
+
+__all__ = ["LineEstimate", "scan", "first_scale", "MAX_OCTAVES"]
+
+#: How far below its top a line may go, in octaves (halvings of the step).
+MAX_OCTAVES = 64
+#: The first round reaches this many times the base stencil's optimal step
+#: for a unit-scale function: deep enough for most smooth f, the rest asks
+#: for more rows.
+FIRST_DEPTH = 32.0
+#: Rows added in the second round; each later round doubles it.
+EXTRA_ROWS = 2
+#: A known noise level explains differences up to this many standard deviations.
+NOISE_SIGMAS = 4.0
+#: Octaves over which estimates must keep growing (or a kink persist) before
+#: the scan stops early and says so.
+PERSISTENT_OCTAVES = 12.0
+
+
+@dataclass
+class LineEstimate:
+    """Per output element ``(L, m)``: value, error, chosen step, status, one-sided values."""
+
+    value: np.ndarray
+    error: np.ndarray
+    scale: np.ndarray
+    status: np.ndarray
+    forward: np.ndarray
+    backward: np.ndarray
+    nfev: np.ndarray      # per line: points evaluated for it (the centre not counted)
+    divergence: np.ndarray  # exponent j of |T| ~ s^-j where nothing converged (NaN otherwise)
+    size: np.ndarray      # max |f| over the rows of the window used
+    side: np.ndarray      # where nothing converged: +1 (-1) if f is finite only above (below) x
+    rounding: np.ndarray  # the rounding of f's values the error accounts for
+
+
+def first_scale(ladder: Ladder) -> float:
+    """The scale (relative to the top step) the first round reaches."""
+    return min(1.0, FIRST_DEPTH * ladder.stencil.optimal_step())
+
+
+class _Samples:
+    """The values of f along the pending lines at every factor evaluated so far."""
+
+    def __init__(self, lines, which):
+        self.lines = lines
+        self.which = which
+        self.keys = np.zeros(0)
+        self.values = np.zeros((0, len(which), lines.outputs))
+        self.slack = np.zeros((0, len(which)))
+        self.nfev = np.zeros(len(which), dtype=np.int64)
+
+    def extend(self, factors):
+        new = np.setdiff1d(factors, self.keys)
+        if new.size:
+            values, slack = self.lines.sample(new, self.which)
+            self.nfev += np.count_nonzero(new)
+            keys = np.concatenate([self.keys, new])
+            order = np.argsort(keys, kind="stable")
+            self.keys = keys[order]
+            self.values = np.concatenate([self.values, values])[order]
+            self.slack = np.concatenate([self.slack, slack])[order]
+
+    def keep(self, mask):
+        self.which = self.which[mask]
+        self.values = self.values[:, mask]
+        self.slack = self.slack[:, mask]
+        self.nfev = self.nfev[mask]
+
+    def at(self, factors):
+        """Values (…, L, m) and slack (…, L) at factors of any shape (all evaluated)."""
+        index = np.searchsorted(self.keys, factors)
+        return self.values[index], self.slack[index]
+
+
+def _rows(ladder: Ladder, samples: _Samples, count: int, bottom, top):
+    """Steps, base estimates, weights, rounding of the points, magnitudes of rows 0..count-1.
+
+    Estimates are per unit length along each line (``top`` is its top step),
+    so that a large top step cannot overflow them.
+    """
+    stencil = ladder.stencil
+    n = stencil.n
+    scales = ladder.scales(0, count)
+    support = np.asarray(stencil.support, dtype=float)
+    points = np.multiply.outer(scales, np.asarray(ladder.offsets, dtype=float))  # (Q, O)
+    values, slack = samples.at(points)                     # (Q, O, L, m), (Q, O, L)
+    where = [ladder.offsets.index(o) for o in stencil.support]
+    steps = np.multiply.outer(scales, top)                 # (Q, L)
+    with np.errstate(all="ignore"):
+        power = steps ** n
+        table = np.einsum("o,qolm->qlm", stencil.support_weights, values[:, where])
+        table /= power[..., None]
+        magnitude = np.max(np.abs(values), axis=1)         # (Q, L, m)
+        # The rounding of the points themselves: a coordinate off by δ moves
+        # f by about |φ'|·δ; φ' from the row's outermost points.
+        plus, minus = ladder.offsets.index(max(support)), ladder.offsets.index(min(support))
+        slope = np.abs(values[:, plus] - values[:, minus]) / (
+            (support.max() - support.min()) * steps)[..., None]
+        moved = np.max(slack, axis=1)[..., None] * np.where(np.isfinite(slope), slope, 0.0)
+        weight = stencil.weight_sum / power                # (Q, L)
+    beyond = scales[:, None] < bottom[None, :]             # rows finer than a line allows
+    table = np.where(beyond[..., None], np.nan, table)
+    return scales, steps, table, weight, magnitude, moved
+
+
+def _sides(ladder, samples, count, top):
+    """The one-sided stencil values per element at given rows (for the kink check)."""
+    stencil = one_sided(ladder)
+
+    def sides(row, epsilon):
+        size = row.shape[0]
+        forward = np.full(size, np.nan)
+        backward = np.full(size, np.nan)
+        magnitude = np.zeros(size)
+        ok = (row >= 0) & (row < count)
+        if stencil is None or not ok.any():
+            return forward, backward, magnitude
+        lines = samples.values.shape[1]
+        outputs = samples.values.shape[2]
+        element = np.arange(size)
+        line, output = element // outputs, element % outputs
+        q = np.where(ok, row, 0)
+        centre, _ = samples.at(np.zeros(1))
+        total_f = stencil.weights[0] * centre[0][line, output]
+        total_b = stencil.weights[0] * centre[0][line, output]
+        magnitude = np.abs(centre[0][line, output])
+        n = ladder.stencil.n
+        for weight, (offset, up) in zip(stencil.weights[1:], stencil.points):
+            valid = q - up >= 0
+            scale = ladder.scales(0, count)[np.clip(q - up, 0, count - 1)]
+            plus, _ = samples.at(offset * scale)
+            minus, _ = samples.at(-offset * scale)
+            vp = plus[element, line, output]
+            vm = minus[element, line, output]
+            total_f = total_f + weight * np.where(valid, vp, np.nan)
+            total_b = total_b + weight * np.where(valid, vm, np.nan)
+            magnitude = np.maximum(magnitude, np.maximum(np.abs(vp), np.abs(vm)))
+        step = ladder.scales(0, count)[q] * top[samples.which][line]
+        forward = np.where(ok, total_f / step**n, np.nan)
+        backward = np.where(ok, (-1) ** n * total_b / step**n, np.nan)
+        rounding = 2 * epsilon * magnitude * np.sum(np.abs(stencil.weights)) / step**n
+        del lines
+        return forward, backward, rounding
+
+    return sides
+
+
+def scan(lines, ladder: Ladder, *, bottom, epsilon, noise=0.0, max_rounds: int = 8
+         ) -> LineEstimate:
+    """Estimate ``φ_l^(n)(0)`` for every line and output element, with an error bound.
+
+    Parameters
+    ----------
+    lines
+        ``lines.count`` lines of ``lines.outputs`` output elements;
+        ``lines.sample(factors, which)`` returns the values of f at
+        ``x + t·D_l`` for every factor t and line l in ``which``, shape
+        ``(F, len(which), outputs)``, and how far the points were rounded off
+        the line (in units of t, shape ``(F, len(which))``).
+    ladder : Ladder
+    bottom : ndarray, shape (L,)
+        The smallest scale each line may use (below it the step no longer
+        moves x by enough, or ``s^n`` underflows).
+    epsilon : float
+        The machine epsilon of f's values.
+    noise : float or ndarray, shape (L,)
+        A known noise level of f along each line (standard deviation).
+    """
+    count_lines, outputs = lines.count, lines.outputs
+    shape = (count_lines, outputs)
+    result = LineEstimate(np.full(shape, np.nan), np.full(shape, np.inf), np.full(shape, np.nan),
+                          np.full(shape, int(Status.UNRESOLVED)), np.full(shape, np.nan),
+                          np.full(shape, np.nan), np.zeros(count_lines, dtype=np.int64),
+                          np.full(shape, np.nan), np.zeros(shape), np.zeros(shape, dtype=int),
+                          np.full(shape, np.nan))
+    noise = np.broadcast_to(np.asarray(noise, dtype=float), (count_lines,))
+    if count_lines == 0:
+        return result
+    bottom = np.maximum(np.asarray(bottom, dtype=float), 2.0**-MAX_OCTAVES)
+    limit = ladder.rows_to(float(np.min(bottom)))
+    samples = _Samples(lines, np.arange(count_lines))
+    rows = min(ladder.rows_to(first_scale(ladder)), limit)
+    extra = EXTRA_ROWS
+    persistent = max(2, int(math.ceil(PERSISTENT_OCTAVES / math.log2(ladder.ratio))))
+    for round_ in range(max_rounds):
+        scales = ladder.scales(0, rows)
+        factors = np.unique(np.concatenate([np.multiply.outer(
+            scales, np.asarray(ladder.offsets, dtype=float)).ravel(), [0.0]]))
+        samples.extend(factors)
+        pending_bottom = bottom[samples.which]
+        scales, steps, table, weight, magnitude, moved = _rows(ladder, samples, rows,
+                                                               pending_bottom,
+                                                               lines.top[samples.which])
+        size = table.shape[1] * outputs
+        line_noise = noise[samples.which]
+        level = np.maximum(epsilon * magnitude + moved, line_noise[None, :, None])
+        choice = choose(table.reshape(rows, size), np.repeat(steps, outputs, axis=1),
+                        np.repeat(weight, outputs, axis=1), level.reshape(rows, size),
+                        magnitude.reshape(rows, size), ladder,
+                        noise=NOISE_SIGMAS * np.repeat(line_noise, outputs))
+        kink, forward, backward = smoothness(_sides(ladder, samples, rows, lines.top),
+                                             ladder, choice.row, epsilon)
+        # lines at their bottom, or out of rounds, stop whatever they show
+        exhausted = np.repeat((scales[-1] <= pending_bottom * ladder.ratio)
+                              | (rows >= limit) | (round_ == max_rounds - 1), outputs)
+        slope = divergence(table.reshape(rows, size), scales, min(persistent, rows))
+        diverging = ~choice.found & (slope >= 0.5)
+        kink_rows = choice.row  # a kink seen at the chosen row persists down to the finest
+        settled = choice.found & choice.settled & ~kink
+        persistent_kink = choice.found & kink & (rows - 1 - kink_rows >= persistent)
+        element_done = settled | persistent_kink | exhausted | (diverging & (rows >= persistent))
+        line_done = element_done.reshape(-1, outputs).all(axis=1)
+        if line_done.any():
+            _record(result, samples, line_done, choice, kink, forward, backward, slope,
+                    steps[:, line_done], table.reshape(rows, size), outputs)
+            samples.keep(~line_done)
+        if samples.which.size == 0:
+            break
+        rows = min(rows + extra, limit)
+        extra *= 2
+    return result
+
+
+def _record(result, samples, done, choice, kink, forward, backward, slope, steps, table, outputs):
+    """Store the estimates of the lines that are done (mask ``done`` over pending lines)."""
+    lines = samples.which[done]
+    elements = np.repeat(done, outputs)
+    found = choice.found[elements]
+    value = choice.value[elements]
+    error = choice.error[elements]
+    row = choice.row[elements]
+    flat = table[:, elements]
+    finite = np.isfinite(flat)
+    last = np.where(finite.any(axis=0), flat.shape[0] - 1 - np.argmax(finite[::-1], axis=0), 0)
+    latest = flat[last, np.arange(flat.shape[1])]
+    status = np.where(found, int(Status.SUCCESS), int(Status.UNRESOLVED))
+    status = np.where(found & kink[elements], int(Status.KINK), status)
+    slope_done = slope[elements]
+    status = np.where(~found & (slope_done >= 0.5), int(Status.NOT_DIFFERENTIABLE), status)
+    status = np.where(~found & ~finite.any(axis=0), int(Status.NONFINITE), status)
+    chosen_scale = np.where(row >= 0, steps[np.clip(row, 0, len(steps) - 1),
+                                            np.arange(len(row)) // outputs], np.nan)
+    reshape = (len(lines), outputs)
+    result.value[lines] = np.where(found, value, latest).reshape(reshape)
+    result.error[lines] = np.where(found, error, np.inf).reshape(reshape)
+    result.scale[lines] = chosen_scale.reshape(reshape)
+    result.status[lines] = status.reshape(reshape)
+    result.forward[lines] = forward[elements].reshape(reshape)
+    result.backward[lines] = backward[elements].reshape(reshape)
+    result.divergence[lines] = np.where(found, np.nan, slope_done).reshape(reshape)
+    result.nfev[lines] = samples.nfev[done]
+    result.size[lines] = choice.size[elements].reshape(reshape)
+    result.rounding[lines] = choice.rounding[elements].reshape(reshape)
+    result.side[lines] = _finite_side(samples, done, outputs).reshape(reshape)
+
+
+def _finite_side(samples, done, outputs):
+    """+1 where f is finite at the smallest positive factor but not the negative one, -1
+    the reverse, 0 otherwise (per element of the lines that are done)."""
+    keys = samples.keys
+    values = samples.values[:, done]                      # (F, k, m)
+    positive, negative = keys > 0, keys < 0
+    side = np.zeros(values.shape[1:], dtype=int)
+    if positive.any() and negative.any():
+        plus = np.isfinite(values[np.flatnonzero(positive)[0]])
+        minus = np.isfinite(values[np.flatnonzero(negative)[-1]])
+        side = np.where(plus & ~minus, 1, np.where(minus & ~plus, -1, 0))
+    return side.reshape(-1)

@@ -1,0 +1,278 @@
+"""Which rows of a ladder to trust, and the best Richardson entry among them.
+
+A ladder holds base estimates ``T_q`` of one derivative at the steps ``s_q``
+(largest first). Going down the ladder an estimate passes through three
+regimes: pre-asymptotic (the step is larger than the scale on which f
+changes; anything goes, including estimates that look converged because the
+points alias a periodic f), asymptotic (the differences ``Δ_q = T_q − T_(q−1)``
+shrink by the ladder's factor ``r^p`` row after row) and rounding.
+
+A *window* is a run of rows whose differences are asymptotic or at the
+rounding level of f's values. It is *valid* when every difference finer than
+it is explained by rounding of f at the scale f has inside the window: a
+feature that shows at smaller steps (a narrow bump, the true period of an
+aliased sine) invalidates every window above it. The coarsest valid window is
+used. Its estimate is the Richardson entry with the smallest likely error
+among those whose column is seen to converge; the error reported is a bound:
+a safety factor on the leading-order truncation estimate plus the entry's
+rounding, where the rounding of f is measured from the rows below the entry,
+which have stopped improving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ladder import Ladder
+
+__all__ = ["Choice", "choose", "neville"]
+
+#: A difference is at rounding level when it is at most this many times the
+#: rounding of the two rows it joins.
+ROUNDOFF_FACTOR = 2.0
+#: Safety factor on the leading-order truncation estimate of an entry.
+SAFETY = 2.0
+#: Multiple of an entry's propagated rounding added to its error.
+ROUNDOFF_WEIGHT = 1.5
+#: Differences finer than a window are rounding if the rounding of f they
+#: imply is at most ROUNDING_CAP times f's size in the window; more is a
+#: feature of f (cancellation and the rounding of arguments stay far below).
+ROUNDING_CAP = 1e-12
+#: Factor on the rounding measured from differences that stopped shrinking
+#: (one sample of a random quantity, and a worst-case sum in the denominator).
+MEASURED_SAFETY = 6.0
+#: Rows an estimate needs below its own before the scan may stop: they show
+#: that finer steps no longer help and how large the rounding really is.
+TAIL_ROWS = 2
+#: A finer entry replaces a coarser one only if its score is this many times smaller.
+PREFER_COARSER = 2.0
+#: Weight of the rounding bound when entries are compared (its typical share:
+#: rounding errors rarely add up to their bound).
+SCORE_ROUNDOFF = 0.3
+
+
+@dataclass
+class Choice:
+    """Per element: the chosen value and error, its row and column, and flags."""
+
+    value: np.ndarray
+    error: np.ndarray
+    row: np.ndarray
+    column: np.ndarray
+    found: np.ndarray     # a valid window holds an entry whose column converges
+    settled: np.ndarray   # TAIL_ROWS rows below the chosen one: finer steps were tried
+    size: np.ndarray      # max |f| over the window's rows
+    rounding: np.ndarray  # the rounding of f's values used for the chosen entry
+
+
+def minimum_ratio(expected: float) -> float:
+    """Least shrink factor of a difference that still counts as asymptotic."""
+    return expected ** 0.5
+
+
+def maximum_ratio(expected: float) -> float:
+    """Largest shrink factor that counts: a vanishing term squares the factor;
+    much more is a sequence turning round, not converging."""
+    return 2.0 * expected ** 2
+
+
+def neville(table, roundoff, steps, ladder: Ladder):
+    """Richardson tables ``R[q, k]`` and their propagated rounding, shape (Q, K, m).
+
+    The steps are not exactly geometric after rounding, so each elimination
+    uses the steps it combines: for an expansion in powers of ``h^gap``
+    (central stencils) this is Neville's polynomial extrapolation in
+    ``t = h^gap``, exact for any steps; otherwise the term
+    ``h^(order + (k−1)·gap)`` is removed with the ratio of consecutive steps.
+    """
+    count = table.shape[0]
+    columns = min(ladder.columns, count)
+    shape = (count, columns) + table.shape[1:]
+    values = np.full(shape, np.nan)
+    rounding = np.full(shape, np.inf)
+    values[:, 0], rounding[:, 0] = table, roundoff
+    steps = np.abs(steps)
+    if steps.ndim < table.ndim:
+        steps = steps.reshape(steps.shape + (1,) * (table.ndim - steps.ndim))
+    polynomial = ladder.order == ladder.gap
+    with np.errstate(all="ignore"):
+        for k in range(1, columns):
+            if polynomial:
+                factor = (steps[:-k] / steps[k:]) ** ladder.gap - 1.0
+            else:
+                exponent = ladder.order + (k - 1) * ladder.gap
+                factor = (steps[k - 1:-1] / steps[k:]) ** exponent - 1.0
+            fine, coarse = values[k:, k - 1], values[k - 1:-1, k - 1]
+            values[k:, k] = fine + (fine - coarse) / factor
+            rounding[k:, k] = (rounding[k:, k - 1] * (factor + 1.0)
+                               + rounding[k - 1:-1, k - 1]) / factor
+    return values, rounding
+
+
+def _classify(table, roundoff, ladder: Ladder):
+    """Per row q (>= 2): is Δ_q asymptotic after Δ_(q−1), or at rounding level?"""
+    delta = np.diff(table, axis=0)                     # Δ_q at index q − 1
+    with np.errstate(all="ignore"):
+        small = np.abs(delta) <= ROUNDOFF_FACTOR * (roundoff[1:] + roundoff[:-1])
+        ratio = delta[:-1] / delta[1:]
+        shrinking = ratio >= minimum_ratio(ladder.factor(0))
+    finite = np.isfinite(delta[1:]) & np.isfinite(delta[:-1])
+    asymptotic = np.zeros(delta.shape, dtype=bool)
+    asymptotic[1:] = shrinking & ~small[1:] & finite
+    good = np.zeros(table.shape, dtype=bool)
+    good[2:] = (shrinking | small[1:]) & finite
+    return good, asymptotic, delta, small
+
+
+def _windows(good, delta, small, implied, magnitude, noise):
+    """First and last row of the coarsest valid window per element (-1 if none)."""
+    count, size = good.shape
+    first = np.full(size, -1)
+    last = np.full(size, -1)
+    start = np.zeros(size, dtype=int)
+    rows = np.arange(count)[:, None]
+    for end in range(2, count):
+        start = np.where(good[end], np.where(good[end - 1], start, end - 2), end + 1)
+        is_end = good[end] if end == count - 1 else good[end] & ~good[end + 1]
+        pending = is_end & (first < 0)
+        if not pending.any():
+            continue
+        inside = (rows >= start) & (rows <= end)
+        scale = np.max(np.where(inside, magnitude, 0.0), axis=0)
+        explained = small | (implied <= np.maximum(ROUNDING_CAP * scale, noise))
+        valid = pending & np.all(explained | (rows[1:] <= end), axis=0)
+        first = np.where(valid, start, first)
+        last = np.where(valid, end, last)
+    return first, last
+
+
+def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0) -> Choice:
+    """The best trusted entry per element of a ladder of base estimates.
+
+    Parameters
+    ----------
+    table : ndarray, shape (Q, m)
+        Base estimates ``T_q``.
+    steps : ndarray, shape (Q, m) or (Q, 1)
+        The step of each row.
+    weight : ndarray, shape (Q, m) or (Q, 1)
+        ``Σ|w| / s_q^n``: how much one unit of rounding of f reaches ``T_q``.
+    level : ndarray, shape (Q, m)
+        The rounding of f's values at the points of row q (``ε·max|f|`` over
+        them, plus what the rounding of the points themselves does).
+    magnitude : ndarray, shape (Q, m)
+        ``max |f|`` over the points of row q.
+    ladder : Ladder
+    noise : float or ndarray, shape (m,)
+        A known noise level of f (standard deviation, times a safety factor):
+        differences it explains count as rounding.
+    """
+    count, size = table.shape
+    weight = np.broadcast_to(weight, table.shape)
+    roundoff = weight * level
+    good, asymptotic, delta, small = _classify(table, roundoff, ladder)
+    values, _ = neville(table, roundoff, steps, ladder)
+    _, unit = neville(table, weight, steps, ladder)  # rounding per unit of f's rounding
+    with np.errstate(all="ignore"):
+        implied = np.abs(delta) / weight[1:]          # the rounding of f a difference implies
+    noise = np.broadcast_to(np.asarray(noise, dtype=float), (size,))
+    first, last = _windows(good, delta, small, implied, magnitude, noise)
+    rows = np.arange(count)[:, None]
+    inside = (rows >= first) & (rows <= last) & (first >= 0)
+    scale = np.max(np.where(inside, magnitude, 0.0), axis=0)
+    cap = np.maximum(ROUNDING_CAP * scale, noise)
+    # Differences after the window's last asymptotic one are rounding.
+    tail_from = np.max(np.where(inside[1:] & asymptotic, rows[1:], first), axis=0)
+    plausible = np.isfinite(implied) & (implied <= cap)
+    measured = np.max(np.where((rows[1:] > tail_from) & plausible, implied, 0.0), axis=0)
+    rounding_level = np.maximum(level, MEASURED_SAFETY * measured)
+    _, rounding = neville(table, weight * rounding_level, steps, ladder)
+    value, error, row, column = _best(values, rounding, ladder, first, last)
+    # The entries below the chosen one in its column stopped improving: their
+    # differences show the rounding that column really carries.
+    measured = _column_rounding(values, unit, row, column, cap)
+    rounding_level = np.maximum(rounding_level, MEASURED_SAFETY * measured)
+    _, rounding = neville(table, weight * rounding_level, steps, ladder)
+    value, error, row, column = _best(values, rounding, ladder, first, last)
+    found = np.isfinite(error)
+    used = rounding_level[np.clip(row, 0, count - 1), np.arange(size)]
+    return Choice(value, error, row, column, found, found & (count - 1 - row >= TAIL_ROWS),
+                  scale, np.where(found, used, np.nan))
+
+
+def _column_rounding(values, unit, row, column, cap):
+    """Per element, the largest rounding of f implied by the differences of the
+    chosen column below the chosen row (0 where there are none)."""
+    count, columns, size = values.shape
+    found = np.zeros(size)
+    k = np.clip(column, 0, columns - 1)
+    elements = np.arange(size)
+    with np.errstate(all="ignore"):
+        for q in range(1, count):
+            below = (row >= 0) & (q > row) & (q - k >= 1)
+            if not below.any():
+                continue
+            d = np.abs(values[q, k, elements] - values[q - 1, k, elements])
+            implied = d / (unit[q, k, elements] + unit[q - 1, k, elements])
+            take = below & np.isfinite(implied) & (implied <= cap)
+            found = np.where(take, np.maximum(found, implied), found)
+    return found
+
+
+def _ratio(numerator, denominator, allowed):
+    with np.errstate(all="ignore"):
+        return np.where(allowed, numerator / denominator, np.nan)
+
+
+def _best(values, rounding, ladder, first, last):
+    """Smallest-score entry per element with all its rows in ``[first, last]``.
+
+    Entry (q, k) is compared with the one a row coarser, ``d = R[q,k] − R[q−1,k]``.
+    Its error is the leading-order ``|d| / (F − 1)`` (F the column's
+    convergence factor) once the column is seen to converge there: the
+    difference before d or the one after it shrinks into the next by about
+    F, or d is at rounding level.
+    """
+    count, columns, size = values.shape
+    best = [np.full(size, v) for v in (np.nan, np.inf, np.inf, -1, -1)]
+    best_rounding = np.zeros(size, dtype=bool)
+    with np.errstate(all="ignore"):
+        for k in range(columns):
+            expected = ladder.factor(k)
+            low, high = minimum_ratio(expected), maximum_ratio(expected)
+            for q in range(k + 1, count):
+                inside = (q - k - 1 >= first) & (q <= last) & (first >= 0)
+                if not inside.any():
+                    continue
+                d = values[q, k] - values[q - 1, k]
+                noise = ROUNDOFF_FACTOR * (rounding[q, k] + rounding[q - 1, k])
+                at_roundoff = np.abs(d) <= noise
+                coarse = (_ratio(values[q - 1, k] - values[q - 2, k], d, q - k - 2 >= first)
+                          if q - k - 2 >= 0 else np.full(size, np.nan))
+                if q + 1 < count:
+                    d_fine = values[q + 1, k] - values[q, k]
+                    fine = _ratio(d, d_fine, q + 1 <= last)
+                    fine_noise = np.abs(d_fine) <= ROUNDOFF_FACTOR * (rounding[q + 1, k]
+                                                                     + rounding[q, k])
+                    fine = np.where(fine_noise & (q + 1 <= last), np.inf, fine)
+                else:
+                    fine = np.full(size, np.nan)
+                observed = np.fmax(np.where((coarse >= low) & (coarse <= high), coarse, np.nan),
+                                   np.where((fine >= low) & (fine <= high), fine, np.nan))
+                converging = ~np.isnan(observed)
+                likely = np.where(at_roundoff, np.abs(d),
+                                  np.abs(d) / (np.fmin(observed, expected) - 1.0))
+                error = (np.where(at_roundoff, likely, SAFETY * likely)
+                         + ROUNDOFF_WEIGHT * rounding[q, k])
+                score = likely + SCORE_ROUNDOFF * ROUNDOFF_WEIGHT * rounding[q, k]
+                # a finer entry must be clearly better: among equals the coarser one
+                # keeps rows below it, which show the rounding f really has
+                margin = np.where(at_roundoff & best_rounding, PREFER_COARSER, 1.0)
+                better = (inside & (converging | at_roundoff) & np.isfinite(error)
+                          & (score * margin < best[2]))
+                for i, new in enumerate((values[q, k], error, score, q, k)):
+                    best[i] = np.where(better, new, best[i])
+                best_rounding = np.where(better, at_roundoff, best_rounding)
+    return best[0], best[1], best[3], best[4]

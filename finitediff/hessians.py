@@ -1,0 +1,115 @@
+"""The Hessian from second derivatives along lines, by polarisation.
+
+Along ``e_i`` the second derivative is ``H_ii``. Along
+``u = σ_i a_i e_i + σ_j a_j e_j`` (``a`` the components' top steps over the
+larger of the two, ``σ = ±1`` the side a component may step to within
+bounds) it is ``a_i² H_ii + 2 σ_i σ_j a_i a_j H_ij + a_j² H_jj``, which gives
+``H_ij``; its error bound collects the three bounds it is made of, and an
+entry is trusted only if the three lines it comes from are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import BudgetError
+from .estimators.steps import reach, top_steps
+from .outcome import finish, settle
+from .result import Status
+from .stencil import Stencil
+
+__all__ = ["hessian_lines"]
+
+
+def _representable(flat, step):
+    taken = (flat + step) - flat
+    if not np.all(taken > 0):
+        raise ValueError(f"`step` {step} is too small to change x in floating point")
+    return taken
+
+
+def _lines(flat, placed, limits, stencil):
+    """Directions, top steps and stencil kinds of the diagonal and pair lines."""
+    d = flat.size
+    sign = np.where(placed.kind < 0, -1.0, 1.0)
+    kind = np.where(placed.kind == 0, 0, 1)   # 1: a forward stencil along σ·e
+    rows, cols = np.triu_indices(d, k=1)
+    top = np.maximum(placed.top[rows], placed.top[cols])
+    a_i, a_j = placed.top[rows] / top, placed.top[cols] / top
+    diagonal = np.eye(d) * sign[:, None]
+    pairs = np.zeros((rows.size, d))
+    pairs[np.arange(rows.size), rows] = sign[rows] * a_i
+    pairs[np.arange(rows.size), cols] = sign[cols] * a_j
+    pair_kind = np.maximum(kind[rows], kind[cols])
+    pair_top = top.copy()
+    if limits is not None and np.any(pair_kind == 1):
+        # a forward stencil reaches further than the central one each component fits
+        lo, hi = limits
+        room = np.where(sign > 0, hi - flat, flat - lo)
+        forward = Stencil.forward(2, max(int(stencil.accuracy), 1))
+        extent = max(forward.support)
+        cap = np.minimum(room[rows] / (a_i * extent), room[cols] / (a_j * extent))
+        pair_top = np.where(pair_kind == 1, np.minimum(pair_top, cap), pair_top)
+    directions = np.concatenate([diagonal, pairs])
+    return (directions, np.concatenate([placed.top, pair_top]),
+            np.concatenate([kind, pair_kind]), rows, cols, a_i, a_j, sign)
+
+
+def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, default,
+                  directions, budget):
+    """The Hessian of a scalar f at x (see :func:`finitediff.hessian`)."""
+    flat = x.ravel()
+    d = flat.size
+    top = (top_steps(flat, None if scale is None else scale.ravel()) if step is None
+           else _representable(flat, step.ravel()))
+    flat_limits = None if limits is None else (limits[0].ravel(), limits[1].ravel())
+    placed = reach(stencil, flat, top, flat_limits)
+    lines, tops, kinds, rows, cols, a_i, a_j, sign = _lines(flat, placed, flat_limits, stencil)
+    try:
+        centre = evaluator(x[None])[0]
+        if np.shape(centre) != ():
+            raise ValueError(f"`f` must return a scalar for hessian, got values of shape "
+                             f"{np.shape(centre)}")
+        if d == 0:
+            empty = np.zeros(x.shape * 2)
+            return finish(empty, empty, empty, evaluator.points, np.zeros(x.shape * 2, int))
+        estimate, centre = directions(evaluator, x, lines.reshape((-1,) + x.shape), tops,
+                                      stencil, step_given=step is not None, kinds=kinds,
+                                      fast=default and step is None)
+    except BudgetError:
+        return budget(evaluator, x)
+    value, error, status = estimate.value[:, 0], estimate.error[:, 0], estimate.status[:, 0]
+    diagonal, pair = value[:d], value[d:]
+    diagonal_error, pair_error = error[:d], error[d:]
+    denominator = 2.0 * a_i * a_j
+    df = np.diag(diagonal)
+    err = np.diag(diagonal_error)
+    with np.errstate(all="ignore"):
+        df[rows, cols] = sign[rows] * sign[cols] * (
+            pair - a_i**2 * diagonal[rows] - a_j**2 * diagonal[cols]) / denominator
+        err[rows, cols] = (pair_error + a_i**2 * diagonal_error[rows]
+                           + a_j**2 * diagonal_error[cols]) / denominator
+    df[cols, rows] = df[rows, cols]
+    err[cols, rows] = err[rows, cols]
+    codes = np.diag(status[:d])
+    worst = _worst(status[d:], status[:d][rows], status[:d][cols])
+    codes[rows, cols] = codes[cols, rows] = worst
+    steps = np.diag(estimate.scale[:d, 0])
+    steps[rows, cols] = steps[cols, rows] = estimate.scale[d:, 0]
+    size = np.max(estimate.size) / np.minimum.outer(placed.top, placed.top) ** 2
+    codes = settle(df, err, codes, size, tolerance)
+    shape = x.shape * 2
+    notes = []
+    if np.any(placed.kind != 0):
+        notes.append("one-sided stencils keep every point inside `bounds` for "
+                     f"{int(np.sum(placed.kind != 0))} component(s)")
+    return finish(df.reshape(shape), err.reshape(shape), steps.reshape(shape), evaluator.points,
+                  codes.reshape(shape), notes=notes)
+
+
+def _worst(*statuses):
+    """The first failing status among several per entry (SUCCESS if none fails)."""
+    result = np.full(statuses[0].shape, int(Status.SUCCESS))
+    for status in reversed(statuses):
+        result = np.where(status != Status.SUCCESS, status, result)
+    return result

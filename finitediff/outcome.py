@@ -1,0 +1,100 @@
+"""From per-entry estimates to a :class:`~finitediff.result.DerivativeResult`.
+
+Every public function ends here: statuses are settled (a result is
+``INACCURATE`` when its error is not small against the derivative or is
+above the caller's ``tolerance``), and the message says, for each way an
+entry failed, how many entries and what was seen at the first of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .result import DerivativeResult, Status
+
+__all__ = ["settle", "finish", "INACCURATE_RELATIVE", "INACCURATE_FLOOR"]
+
+#: An error above this fraction of |df| makes a result INACCURATE ...
+INACCURATE_RELATIVE = 0.1
+#: ... unless it is also below this fraction of f's size over the top step^n
+#: (a derivative that is zero, or nearly, is found to that absolute level).
+INACCURATE_FLOOR = 1e-6
+
+_EXPLAIN = {
+    Status.NONFINITE: "f is not finite at the stencil points (overflow, or outside its "
+                      "domain): no estimate",
+    Status.KINK: "f has a kink (a derivative of order <= n jumps there)",
+    Status.NOT_DIFFERENTIABLE: "f is not differentiable there: the estimates diverge as the "
+                               "step shrinks (a jump or a singularity at x, or a feature "
+                               "narrower than the smallest step; pass scale= if f changes "
+                               "on a smaller length)",
+    Status.UNRESOLVED: "unresolved: no step tried gave estimates that converge (a feature "
+                       "narrower than the smallest step, an oscillation, or noise; pass "
+                       "scale= for a narrow feature, noise='auto' for noise)",
+    Status.INACCURATE: "inaccurate: the error bound is not small against the derivative "
+                       "(or is above `tolerance`)",
+    Status.BUDGET: "the evaluation budget max_nfev ran out before the estimate converged",
+}
+
+
+def settle(df, error, status, size, tolerance=None):
+    """``status`` with INACCURATE set where a success's error is too large.
+
+    ``size`` is f's size over the top step to the n (``max|f| / top^n``).
+    """
+    status = np.array(status, copy=True)
+    with np.errstate(invalid="ignore"):
+        loose = (error > INACCURATE_RELATIVE * np.abs(df)) & (error > INACCURATE_FLOOR * size)
+        if tolerance is not None:
+            loose |= error > tolerance
+    return np.where((status == Status.SUCCESS) & loose, int(Status.INACCURATE), status)
+
+
+def _where(index: tuple, shape: tuple) -> str:
+    return f" (first at index {index})" if shape else ""
+
+
+def _detail(status, index, forward, backward, divergence) -> str:
+    if status == Status.KINK and forward is not None and np.isfinite(forward[index]):
+        return (f": forward derivative {float(forward[index]):.6g} and backward derivative "
+                f"{float(backward[index]):.6g} disagree")
+    if status == Status.NOT_DIFFERENTIABLE and divergence is not None and np.isfinite(
+            divergence[index]):
+        return f"; the estimates grow like h^-{float(divergence[index]):.2g}"
+    return ""
+
+
+def message(status, *, forward=None, backward=None, divergence=None, notes=()) -> str:
+    """What happened, in words: one clause per failing status, then the notes."""
+    status = np.asarray(status)
+    parts = []
+    for code in (Status.NONFINITE, Status.KINK, Status.NOT_DIFFERENTIABLE, Status.UNRESOLVED,
+                 Status.INACCURATE, Status.BUDGET):
+        hits = np.argwhere(status == code)
+        if not len(hits):
+            continue
+        index = tuple(int(i) for i in hits[0])
+        count = f"{len(hits)} of {status.size} entries: " if status.size > 1 else ""
+        parts.append(count + _EXPLAIN[code] + _detail(code, index, forward, backward, divergence)
+                     + _where(index, status.shape))
+    head = "; ".join(parts) if parts else "derivative estimated"
+    return "; ".join([head, *[note for note in notes if note]])
+
+
+def _unwrap(array):
+    """0-d arrays become numpy scalars, as numpy's own reductions return."""
+    array = np.asarray(array)
+    return array[()] if array.ndim == 0 else array
+
+
+def finish(df, error, step, nfev, status, *, forward=None, backward=None, divergence=None,
+           notes=()) -> DerivativeResult:
+    """The result object, with ``success`` where the status is SUCCESS."""
+    status = np.asarray(status, dtype=np.int64)
+    error = np.asarray(error, dtype=np.float64)
+    return DerivativeResult(
+        df=_unwrap(df), error=_unwrap(error), step=_unwrap(step), nfev=_unwrap(nfev),
+        success=_unwrap(status == Status.SUCCESS), status=_unwrap(status),
+        message=message(status, forward=forward, backward=backward, divergence=divergence,
+                        notes=notes),
+    )
