@@ -2,8 +2,9 @@
 
 A line is ``φ_l(t) = f(x + t·top_l·U_l)`` for a direction ``U_l`` and a top
 step ``top_l``; estimates are of the derivative along ``U_l``.
-:class:`ElementLines` serves ``derivative``: f acts elementwise, so element i of x is a line of its own and all lines move at once in one
-array; later rounds send only the pending elements, flattened, to f.
+:class:`ElementLines` serves ``derivative``: f acts elementwise, so element
+i of x is a line of its own and all lines move at once in one array; later
+rounds send only the pending elements, flattened, to f.
 :class:`DirectionLines` serves the others: each line moves x along a
 direction, every point of every line goes to f stacked on a leading axis,
 and the centre ``f(x)``, shared by all lines, is evaluated once.
