@@ -54,6 +54,8 @@ __all__ = ["derivative", "jvp", "gradient", "jacobian", "hessian", "estimate_ste
 def _estimate(lines, stencil: Stencil, *, bottom, epsilon, step_given: bool, fast: bool,
               noise=0.0) -> LineEstimate:
     """Every line's n-th derivative: one stencil at the given steps, the fast path, or the scan."""
+    if not math.isfinite(stencil.accuracy):   # order 0 at a node: f(x) itself
+        return _at_steps(lines, stencil, epsilon)
     if step_given:
         return _at_steps(lines, stencil, epsilon)
     if fast and lines.count >= FAST_MIN_LINES:
@@ -253,8 +255,9 @@ def derivative(
 
 def _elementwise(evaluator, x, stencil, step, scale, limits, noise, tolerance):
     flat = x.ravel()
+
     def evaluate(points, which):
-        return evaluator.elementwise(points, which, flat)
+        return evaluator.elementwise(points, which, x)
     centre = evaluate(flat[None], np.arange(flat.size))[0]
     outputs = 2 if np.iscomplexobj(centre) else 1
     top = top_steps(flat, None if scale is None else scale.ravel())
@@ -361,9 +364,10 @@ def _prepare(f, x, args, vectorized, workers, progress, max_nfev):
     return x, evaluator
 
 
-def _directions(evaluator, x, directions, top, stencil, *, step_given, kinds, fast):
-    """Every direction's derivative (LineEstimate) and f(x)."""
-    lines = DirectionLines(evaluator, x, directions, top)
+def _directions(evaluator, x, directions, top, stencil, *, step_given, kinds, fast,
+                centre=None):
+    """Every direction's derivative (LineEstimate) and f(x) (evaluated here unless given)."""
+    lines = DirectionLines(evaluator, x, directions, top, centre)
     centre = lines._centre.get()
     if isinstance(directions, Units):
         moved = np.abs(x.reshape(-1))[directions.components]
@@ -458,6 +462,7 @@ def jacobian(
     workers=None,
     progress: bool | None = None,
     max_nfev: int | None = None,
+    fast: bool = True,
     wrt=None,
     training: bool = False,
 ) -> DerivativeResult:
@@ -469,11 +474,15 @@ def jacobian(
     ``(N, *out_shape)``.
 
     With ``step=None`` and the default stencil, a Jacobian of 4 or more
-    columns takes the fast path: a pilot line along all columns at once is
-    scanned in full, then every column gets the accuracy-4 central stencil at
-    a step chosen from it (4 points a column), its error from the accuracy-2
-    stencil inside it; columns that fail its checks (f much faster along
-    them, a kink, non-finite values) are scanned in full.
+    columns takes the fast path (``fast=True``): a pilot line along all
+    columns at once is scanned in full, then every column gets the
+    accuracy-4 central stencil at a step chosen from it (4 points a column),
+    its error from the accuracy-2 stencil inside it, a bound that holds but
+    is loose (often 10^4–10^6 times the true error); columns that fail its
+    checks (f much faster along them, a kink, non-finite values) are scanned
+    in full. ``fast=False`` scans every column in full (about 20 points a
+    column): error bounds within about 10× of the true error, what a
+    derivative checker needs.
 
     ``scale``, ``step`` and ``bounds`` are per component (scalars or arrays
     of x's shape); ``bounds=(lo, hi)`` keeps every point inside, one-sided
@@ -510,7 +519,7 @@ def jacobian(
                                check_scale(scale, x.shape), check_tolerance(tolerance),
                                _estimate)
     return _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance,
-                     default=accuracy is None and method == "central")
+                     default=fast and accuracy is None and method == "central")
 
 
 def _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance, default):
@@ -534,7 +543,7 @@ def _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance, default):
             return finish(empty, empty, empty, evaluator.points, np.zeros(shape, dtype=int))
         estimate, centre = _directions(evaluator, x, directions, placed.top, stencil,
                                        step_given=step is not None, kinds=placed.kind,
-                                       fast=default and step is None)
+                                       fast=default and step is None, centre=centre)
     except BudgetError:
         return _budget_result(evaluator, x)
     value, error, status = _combine_complex(estimate, np.iscomplexobj(centre))
@@ -580,6 +589,7 @@ def gradient(
     workers=None,
     progress: bool | None = None,
     max_nfev: int | None = None,
+    fast: bool = True,
     wrt=None,
     training: bool = False,
 ) -> DerivativeResult:
@@ -602,7 +612,7 @@ def gradient(
                                scale=scale, bounds=bounds, tolerance=tolerance)
     result = jacobian(f, x, accuracy=accuracy, method=method, step=step, scale=scale,
                       bounds=bounds, tolerance=tolerance, args=args, vectorized=vectorized,
-                      workers=workers, progress=progress, max_nfev=max_nfev)
+                      workers=workers, progress=progress, max_nfev=max_nfev, fast=fast)
     shape = np.shape(result.df)
     check_argument(
         shape == np.shape(x),  # x was validated by jacobian
@@ -627,10 +637,14 @@ def hessian(
     workers=None,
     progress: bool | None = None,
     max_nfev: int | None = None,
+    fast: bool = True,
     wrt=None,
     training: bool = False,
 ) -> DerivativeResult:
-    """Hessian of a scalar ``f`` at ``x``, symmetric, shape ``(*x.shape, *x.shape)``.
+    """Hessian of ``f`` at ``x``, symmetric, shape ``(*x.shape, *x.shape)``.
+
+    For a vector-valued f it is the Hessian of every output, shape
+    ``(*out_shape, *x.shape, *x.shape)``, all from the same points.
 
     Diagonal entries are second derivatives along ``e_i``; mixed entries
     come from second derivatives along ``a_i·e_i + a_j·e_j`` (``a`` the
@@ -661,7 +675,7 @@ def hessian(
     return hessian_lines(evaluator, x, chosen.stencil, check_step(step, x.shape),
                          check_scale(scale, x.shape), check_bounds(bounds, x),
                          check_tolerance(tolerance),
-                         default=accuracy is None and method == "central",
+                         default=fast and accuracy is None and method == "central",
                          directions=_directions, budget=_budget_result)
 
 

@@ -138,26 +138,29 @@ class Evaluator:
     def elementwise(self, points: np.ndarray, which: np.ndarray, x: np.ndarray) -> np.ndarray:
         """f (acting elementwise) at points ``(N, k)`` for the flat elements ``which`` of x."""
         count, k = points.shape
-        size = x.size
-        full = k == size
+        full = k == x.size
+        if not self.vectorized:
+            # one call per point, with x's shape: the other elements sit at x
+            stacked = np.repeat(x.reshape(1, -1).astype(np.result_type(x, points)), count,
+                                axis=0)
+            stacked[:, which] = points
+            values = self(stacked.reshape((count,) + x.shape)).reshape(count, -1)
+            return values[:, which]
         self.reserve(count * k)
+        batch = points.reshape((count,) + x.shape) if full else points
+        args = self.args if full else _cut(self.args, x.shape, which)
         with np.errstate(all="ignore"):
-            if not self.vectorized:
-                # one call per point, with x's shape: the other elements sit at x
-                stacked = np.repeat(x.reshape(1, -1), count, axis=0)
-                stacked[:, which] = points
-                values = np.stack([self._one(point.reshape(x.shape)).reshape(-1)
-                                   for point in stacked])[:, which] if count else np.zeros((0, k))
-                self.points += count * k
-                return self._real(values)
-            batch = points.reshape((count,) + x.shape) if full else points
-            args = self.args if full else _cut(self.args, x.shape, which)
-            values = self._call(batch, args)
+            if self.backend.serial:
+                values = self._call(batch, args)
+            else:
+                values = map_points(self.f, batch, self.backend, args=args, vectorized=True,
+                                    progress=self.progress)
         values = _as_numeric(values, "the value of a batch")
         check_argument(
             values.shape == batch.shape,
             f"`f` must act elementwise: it returned shape {values.shape} for points of shape "
-            f"{batch.shape}; use jacobian for functions of a vector",
+            f"{batch.shape}; use jacobian for functions of a vector, or pass "
+            "vectorized=False if f takes one point at a time",
         )
         self.points += count * k
         return self._real(values.reshape(count, k))

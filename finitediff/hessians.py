@@ -1,4 +1,4 @@
-"""The Hessian from second derivatives along lines, by polarisation.
+"""The Hessian from second derivatives along lines, by polarisation (one per output).
 
 Along ``e_i`` the second derivative is ``H_ii``. Along
 ``u = σ_i a_i e_i + σ_j a_j e_j`` (``a`` the components' top steps over the
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import BudgetError
+from .errors import BudgetError, check_argument
 from .estimators.steps import reach, top_steps
 from .outcome import finish, settle
 from .result import Status
@@ -67,44 +67,57 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
     lines, tops, kinds, rows, cols, a_i, a_j, sign = _lines(flat, placed, flat_limits, stencil)
     try:
         centre = evaluator(x[None])[0]
-        if np.shape(centre) != ():
-            raise ValueError(f"`f` must return a scalar for hessian, got values of shape "
-                             f"{np.shape(centre)}")
+        check_argument(np.isrealobj(centre), "`f` must return real values for hessian")
+        out = np.shape(centre)
         if d == 0:
-            empty = np.zeros(x.shape * 2)
-            return finish(empty, empty, empty, evaluator.points, np.zeros(x.shape * 2, int))
+            empty = np.zeros(out + x.shape * 2)
+            return finish(empty, empty, empty, evaluator.points, np.zeros(empty.shape, int))
         estimate, centre = directions(evaluator, x, lines.reshape((-1,) + x.shape), tops,
                                       stencil, step_given=step is not None, kinds=kinds,
-                                      fast=default and step is None)
+                                      fast=default and step is None, centre=centre)
     except BudgetError:
         return budget(evaluator, x)
-    value, error, status = estimate.value[:, 0], estimate.error[:, 0], estimate.status[:, 0]
-    diagonal, pair = value[:d], value[d:]
-    diagonal_error, pair_error = error[:d], error[d:]
-    denominator = 2.0 * a_i * a_j
-    df = np.diag(diagonal)
-    err = np.diag(diagonal_error)
-    with np.errstate(all="ignore"):
-        df[rows, cols] = sign[rows] * sign[cols] * (
-            pair - a_i**2 * diagonal[rows] - a_j**2 * diagonal[cols]) / denominator
-        err[rows, cols] = (pair_error + a_i**2 * diagonal_error[rows]
-                           + a_j**2 * diagonal_error[cols]) / denominator
-    df[cols, rows] = df[rows, cols]
-    err[cols, rows] = err[rows, cols]
-    codes = np.diag(status[:d])
-    worst = _worst(status[d:], status[:d][rows], status[:d][cols])
-    codes[rows, cols] = codes[cols, rows] = worst
-    steps = np.diag(estimate.scale[:d, 0])
-    steps[rows, cols] = steps[cols, rows] = estimate.scale[d:, 0]
-    size = np.max(estimate.size) / np.minimum.outer(placed.top, placed.top) ** 2
+    # per line and output: (L, m) -> per output a (d, d) matrix, (m, d, d)
+    df, err, codes = _polarise(estimate.value, estimate.error, estimate.status, d, rows, cols,
+                               a_i, a_j, sign)
+    steps = np.zeros_like(df)
+    steps[:, np.arange(d), np.arange(d)] = estimate.scale[:d].T
+    steps[:, rows, cols] = steps[:, cols, rows] = estimate.scale[d:].T
+    size = (np.max(estimate.size, axis=0)[:, None, None]
+            / np.minimum.outer(placed.top, placed.top)[None] ** 2)
     codes = settle(df, err, codes, size, tolerance)
-    shape = x.shape * 2
+    shape = out + x.shape * 2
     notes = []
     if np.any(placed.kind != 0):
         notes.append("one-sided stencils keep every point inside `bounds` for "
                      f"{int(np.sum(placed.kind != 0))} component(s)")
     return finish(df.reshape(shape), err.reshape(shape), steps.reshape(shape), evaluator.points,
                   codes.reshape(shape), notes=notes)
+
+
+def _polarise(value, error, status, d, rows, cols, a_i, a_j, sign):
+    """Hessians ``(m, d, d)`` from second derivatives along the lines ``(L, m)``."""
+    value, error, status = value.T, error.T, status.T       # (m, L)
+    diagonal, pair = value[:, :d], value[:, d:]
+    diagonal_error, pair_error = error[:, :d], error[:, d:]
+    denominator = 2.0 * a_i * a_j
+    count = value.shape[0]
+    df = np.zeros((count, d, d))
+    err = np.zeros((count, d, d))
+    codes = np.zeros((count, d, d), dtype=np.int64)
+    diag = np.arange(d)
+    df[:, diag, diag], err[:, diag, diag] = diagonal, diagonal_error
+    with np.errstate(all="ignore"):
+        df[:, rows, cols] = sign[rows] * sign[cols] * (
+            pair - a_i**2 * diagonal[:, rows] - a_j**2 * diagonal[:, cols]) / denominator
+        err[:, rows, cols] = (pair_error + a_i**2 * diagonal_error[:, rows]
+                              + a_j**2 * diagonal_error[:, cols]) / denominator
+    df[:, cols, rows] = df[:, rows, cols]
+    err[:, cols, rows] = err[:, rows, cols]
+    codes[:, diag, diag] = status[:, :d]
+    worst = _worst(status[:, d:], status[:, :d][:, rows], status[:, :d][:, cols])
+    codes[:, rows, cols] = codes[:, cols, rows] = worst
+    return df, err, codes
 
 
 def _worst(*statuses):

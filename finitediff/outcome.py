@@ -56,8 +56,9 @@ def _where(index: tuple, shape: tuple) -> str:
 
 def _detail(status, index, forward, backward, divergence) -> str:
     if status == Status.KINK and forward is not None and np.isfinite(forward[index]):
-        return (f": forward derivative {float(forward[index]):.6g} and backward derivative "
-                f"{float(backward[index]):.6g} disagree")
+        # + 0.0 prints a negative zero as 0
+        return (f": forward derivative {float(forward[index]) + 0.0:.6g} and backward "
+                f"derivative {float(backward[index]) + 0.0:.6g} disagree")
     if status == Status.NOT_DIFFERENTIABLE and divergence is not None and np.isfinite(
             divergence[index]):
         return f"; the estimates grow like h^-{float(divergence[index]):.2g}"
@@ -92,8 +93,10 @@ def finish(df, error, step, nfev, status, *, forward=None, backward=None, diverg
     """The result object, with ``success`` where the status is SUCCESS."""
     status = np.asarray(status, dtype=np.int64)
     error = np.asarray(error, dtype=np.float64)
+    nfev = np.asarray(nfev)
     return DerivativeResult(
-        df=_unwrap(df), error=_unwrap(error), step=_unwrap(step), nfev=_unwrap(nfev),
+        df=_unwrap(df), error=_unwrap(error), step=_unwrap(step),
+        nfev=int(nfev) if nfev.ndim == 0 else nfev,
         success=_unwrap(status == Status.SUCCESS), status=_unwrap(status),
         message=message(status, forward=forward, backward=backward, divergence=divergence,
                         notes=notes),

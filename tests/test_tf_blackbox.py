@@ -65,20 +65,20 @@ def test_scalar_model_acts_elementwise_on_arrays(log_model):
     np.testing.assert_allclose(result.df, 1 / (x + 2), rtol=1e-9)
 
 
-# -- one batched call, one trace per shape ------------------------------------
-def test_all_points_reach_the_model_in_one_call_traced_once_per_shape():
+# -- a few batched calls, a graph that stops retracing ------------------------------
+def test_points_reach_the_model_in_a_few_batched_calls_traced_at_most_twice():
     x = keras.Input((1,), dtype="float64")
     model = keras.Model(x, keras.ops.exp(x) * x)
     first = derivative(model, 1.0, n=2)
     function = cached_black_box(model)
-    assert (function.calls, function.trace_count) == (1, 1)
-    second = derivative(model, -0.5, n=2)  # another x, same number of points
-    assert (function.calls, function.trace_count) == (2, 1)
-    assert first.nfev == second.nfev > 1
+    assert function.calls <= 4 and function.trace_count <= 2  # f(x), then the ladder rounds
+    traces = function.trace_count
+    second = derivative(model, -0.5, n=2)  # another x
+    derivative(model, [1.0, 2.0], n=2)     # another shape: the graph has generalised
+    assert function.trace_count == traces
+    assert first.nfev > 1 and second.nfev > 1
     np.testing.assert_allclose([first.df, second.df],
                                [3 * np.e, 1.5 * np.exp(-0.5)], rtol=1e-7)
-    derivative(model, [1.0, 2.0], n=2)  # another shape: one new trace
-    assert function.trace_count == 2
 
 
 def test_gradient_of_a_vector_model_retraces_not_at_a_new_point(mlp):
@@ -110,14 +110,15 @@ def bessel_model():
     return keras.Model(x, BesselJ0(dtype="float64")(x), name="bessel")
 
 
-def test_model_runs_through_xla_traced_once_per_shape():
+def test_model_runs_through_xla_and_stops_retracing():
     x = keras.Input((1,), dtype="float64")
     model = keras.Model(x, keras.ops.sin(x) * x)
     function = black_box(model)
     first = derivative(function, 1.0)
-    assert function.jit_compile and function.trace_count == 1
+    assert function.jit_compile and function.trace_count <= 2
+    traces = function.trace_count
     derivative(function, 2.0)
-    assert function.trace_count == 1
+    assert function.trace_count == traces
     assert abs(first.df - (np.cos(1.0) + np.sin(1.0))) <= 1e-10
 
 
@@ -127,9 +128,10 @@ def test_model_with_an_op_xla_cannot_compile_falls_back_to_a_plain_graph(bessel_
     assert function.jit_compile  # not tried yet
     first = derivative(function, 1.5)
     assert not function.jit_compile and xla_failed(bessel_model)
-    assert function.trace_count == 1  # the plain graph, traced once
-    second = derivative(function, 0.5)  # another x, same shape: no new trace
-    assert function.trace_count == 1 and function.calls == 2
+    traces = function.trace_count
+    assert traces <= 2  # the plain graph, generalised after a second batch size
+    second = derivative(function, 0.5)  # another x: no new trace
+    assert function.trace_count == traces
     np.testing.assert_allclose([first.df, second.df], -scipy_special.j1([1.5, 0.5]),
                                rtol=1e-9)
 
@@ -139,13 +141,13 @@ def test_xla_failure_is_remembered_for_the_model(bessel_model):
     again = black_box(bessel_model)  # a new adapter of the same model
     assert not again.jit_compile  # no second XLA attempt
     derivative(again, 1.0)
-    assert again.trace_count == 1
+    assert not again.jit_compile and again.trace_count <= 2
 
 
 def test_jit_compile_false_uses_a_plain_graph(log_model):
     function = black_box(log_model, jit_compile=False)
     result = derivative(function, 1.0)
-    assert not function.jit_compile and function.trace_count == 1
+    assert not function.jit_compile and function.trace_count <= 2
     assert abs(result.df - 1 / 3) <= 1e-10
 
 

@@ -118,7 +118,7 @@ def test_hessian_per_output_and_input_pair_matches_autodiff(two_by_two, referenc
     result = hessian(two_by_two, X)
     assert np.shape(result.df["v"]["t"]["s"]) == (3, 2)  # output + t (scalar) + s
     assert np.shape(result.df["v"]["s"]["s"]) == (3, 2, 2)
-    assert np.shape(result.step["v"]["s"]) == (3, 2)
+    assert np.shape(result.step["v"]["s"]["s"]) == (3, 2, 2)  # the step of every entry
     _assert_close(result, reference[2], depth=3, rtol=1e-6)
 
 

@@ -212,7 +212,7 @@ def test_raising_f_comes_back_as_its_type_naming_the_point(kind):
     with ThreadPoolExecutor(2) as pool:
         workers = 2 if kind == "int 2" else pool
         with pytest.raises(SimulationDiverged, match=r"f raised SimulationDiverged at point "
-                           r"\d+ of 67, x = \[") as caught:
+                           r"\d+ of \d+, x = \[") as caught:
             gradient(diverges_past_one, X, vectorized=False, workers=workers)
     point = _named_point(str(caught.value))
     assert point[0] > 0.7 and np.array_equal(point[1:], X[1:])  # a point that does raise
@@ -222,14 +222,14 @@ def test_raising_f_comes_back_as_its_type_naming_the_point(kind):
 
 
 def test_raising_vectorized_f_names_the_batch_it_was_given():
-    with pytest.raises(SimulationDiverged, match=r"at points \d+-\d+ of 67 \(first x = \["):
+    with pytest.raises(SimulationDiverged, match=r"at points \d+-\d+ of \d+ \(first x = \["):
         gradient(diverges_in_batch, X, workers=2)
 
 
 def test_f_changing_shape_on_a_worker_is_named():
     with ThreadPoolExecutor(2) as pool, pytest.raises(
             ValueError, match=r"^`f` returned shape \(2,\) here but \(\) .*same shape at every "
-            r"point \(at point \d+ of 67, x = \[0\.8, "):
+            r"point \(at point \d+ of \d+, x = \[0\.8, "):
         gradient(changes_shape, X, vectorized=False, workers=pool)
 
 
@@ -271,7 +271,7 @@ def test_timeout_cancels_and_names_the_unfinished_chunks():
     with ThreadPoolExecutor(1) as pool:
         backend = resolve_workers(pool, timeout=0.2)
         with pytest.raises(TimeoutError, match=r"timeout=0.2 s; cancelled the unfinished "
-                           r"chunks: points \d+-\d+ of 67"):
+                           r"chunks: points \d+-\d+ of \d+"):
             gradient(slow, X, vectorized=False, workers=backend)
 
 
@@ -338,7 +338,7 @@ def test_unreachable_scheduler_address_names_workers():
 def test_progress_bar_counts_the_points(capsys):
     with ThreadPoolExecutor(2) as pool:
         gradient(smooth, X, vectorized=False, workers=pool, progress=True)
-    assert re.search(r"f: .*/67 ", capsys.readouterr().err)
+    assert re.search(r"f: .*/\d+ ", capsys.readouterr().err)
 
 
 def test_progress_is_off_when_not_a_terminal_or_silenced(capsys):
@@ -350,7 +350,7 @@ def test_progress_is_off_when_not_a_terminal_or_silenced(capsys):
 
 def test_progress_without_tqdm_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
-    with pytest.raises(ImportError, match=r"finitediff\[workers\]"):
+    with pytest.raises(ImportError, match=r"finitediff\[progress\]"):
         gradient(smooth, X, workers=2, progress=True)
 
 
@@ -404,7 +404,7 @@ def test_lambdas_and_closures_work_on_dask_through_cloudpickle(dask_client):
 
 
 def test_raising_f_on_dask_comes_back_as_its_type_naming_the_point(dask_client):
-    with pytest.raises(SimulationDiverged, match=r"at point \d+ of 67, x = \[") as caught:
+    with pytest.raises(SimulationDiverged, match=r"at point \d+ of \d+, x = \[") as caught:
         gradient(diverges_past_one, X, vectorized=False, workers=dask_client)
     assert _named_point(str(caught.value))[0] > 0.7
     assert isinstance(caught.value.__cause__, SimulationDiverged)
@@ -431,5 +431,5 @@ def test_ctrl_c_cancels_the_tasks_on_the_cluster(dask_client):
 def test_dask_worker_killed_mid_call_is_an_error_naming_its_chunk(dask_client):
     # last: the nanny restarts the killed worker while the cluster shuts down
     with pytest.raises(WorkerLostError, match=r"a worker died .* while evaluating f at points? "
-                       r"\d+.* of 67"):
+                       r"\d+.* of \d+"):
         _within(60, lambda: gradient(dies_in_worker, X, vectorized=False, workers=dask_client))

@@ -114,7 +114,8 @@ class JacobianOf(_Counted):
     weight_sum = 1.0  # Σ|w| of the central first-derivative stencil
 
     def full(self) -> Estimate:
-        return _estimate(self._count(jacobian(self.function, self.x)), (-1, self.x.size))
+        result = jacobian(self.function, self.x, fast=False)  # tight bounds, line by line
+        return _estimate(self._count(result), (-1, self.x.size))
 
     def secant_scale(self) -> np.ndarray:
         """How much b changes along each x_j over a macroscopic step H_j, per H_j: ``(m, d)``.
@@ -128,7 +129,7 @@ class JacobianOf(_Counted):
     def _columns(self, cols, **options) -> tuple[Estimate, np.ndarray]:
         columns = np.unique(cols)
         result = self._count(jacobian(self.function.restricted(self.x, columns),
-                                      self.x[columns], **options))
+                                      self.x[columns], fast=False, **options))
         return _estimate(result, (-1, columns.size)), np.searchsorted(columns, cols)
 
     def confirm(self, rows, cols) -> Estimate:
@@ -165,11 +166,11 @@ class HessianOf(_Counted):
 
     def _block(self, variables, **options) -> tuple[Estimate, np.ndarray | None]:
         if variables is None:
-            result = hessian(self._scalar(self.function), self.x, **options)
+            result = hessian(self._scalar(self.function), self.x, fast=False, **options)
             size = self.x.size
         else:
             result = hessian(self._scalar(self.function.restricted(self.x, variables)),
-                             self.x[variables], **options)
+                             self.x[variables], fast=False, **options)
             size = variables.size
         self._count(result)
         step = np.asarray(result.step, dtype=np.float64).reshape(-1)

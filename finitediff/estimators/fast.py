@@ -45,6 +45,9 @@ FLOOR = 1e-3
 #: Even part of f shrinking by less than this factor when the step halves
 #: (4 when smooth, 2 at a kink) sends a first-derivative line back.
 EVEN_RATIO = 3.0
+#: The rounding the pilot measured (at least ε) holds along its combined line;
+#: a single direction may see more of the terms cancel: a safety factor.
+ROUNDING_SAFETY = 8.0
 #: A kink needs the even part this many times above its rounding to be seen.
 EVEN_ROUNDING = 10.0
 
@@ -102,7 +105,8 @@ def fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarr
                     epsilon=epsilon), np.ones(count, dtype=bool)
     stencil = _fast_stencil(n)
     fast_lines = lines.at_scale(pilot.scale)
-    estimate = at_step(fast_lines, stencil, epsilon, relative_level=pilot.relative_rounding)
+    estimate = at_step(fast_lines, stencil, epsilon,
+                       relative_level=ROUNDING_SAFETY * max(pilot.relative_rounding, epsilon))
     value, lower = estimate.value, estimate.lower
     with np.errstate(all="ignore"):
         size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))

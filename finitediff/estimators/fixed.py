@@ -75,6 +75,12 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
     size, measured elsewhere; the rounding bound uses it where it exceeds ε.
     """
     which = np.arange(lines.count) if which is None else which
+    if stencil.support == (0,):   # f(x) itself: only its own rounding
+        value, _ = lines.sample(np.zeros(1), which)
+        value = value[0] * stencil.support_weights[0]
+        magnitude = np.abs(value)
+        error = 2.0 * max(epsilon, relative_level) * magnitude
+        return AtStep(value, error, value, error, magnitude, None, None)
     inner = embedded_stencil(stencil)
     offsets = set(stencil.support) | {0}
     if inner is None:

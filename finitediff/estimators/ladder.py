@@ -8,12 +8,13 @@ dense where they matter:
 - n = 1: ratio 4. The central stencil has the points ±s only, so a row costs
   two points whatever the ratio, and 4 reaches round-off in half the rows.
 - n = 2: ratio 2 (±s and the centre; a row costs two points).
-- n >= 3: ratio √2 with the offsets ±1, ±2, so that ``2·s_q = s_(q−2)``
-  (built exactly with ``ldexp``): a row still costs two points, and twice as
-  many rows fall inside the narrow band where the round-off of a high-order
-  stencil, growing like ``s^-n``, meets its truncation.
+- n >= 3: ratio √2, so that ``2·s_q = s_(q−2)`` (built exactly with
+  ``ldexp``): with the offsets ±1, ±2 a row still costs two points, and twice
+  as many rows fall inside the narrow band where the round-off of a
+  high-order stencil, growing like ``s^-n``, meets its truncation (for wider
+  stencils the even offsets are shared).
 
-Wider central stencils (``accuracy`` >= 4) and one-sided ones
+Wider first-derivative stencils (``accuracy`` >= 4) and one-sided ones
 (``method="forward"``/``"backward"``) use ratio 2, which shares every other
 offset between rows.
 """
@@ -80,10 +81,8 @@ def ladder_for(stencil: Stencil) -> Ladder:
     if not symmetric:
         return Ladder(stencil, 2.0, int(stencil.accuracy), 1)
     reach = max(abs(o) for o in stencil.support)
-    if reach == 1:
-        ratio = 4.0 if stencil.n == 1 else 2.0
-    elif reach == 2 and stencil.n >= 3:
+    if stencil.n >= 3:
         ratio = math.sqrt(2.0)
     else:
-        ratio = 2.0
+        ratio = 4.0 if stencil.n == 1 and reach == 1 else 2.0
     return Ladder(stencil, ratio, int(stencil.accuracy), 2)

@@ -32,6 +32,8 @@ MAX_OCTAVES = 64
 #: for a unit-scale function: deep enough for most smooth f, the rest asks
 #: for more rows.
 FIRST_DEPTH = 32.0
+#: Rows in the first round at least (a window needs three, its check two more).
+MIN_ROWS = 6
 #: Rows added in the second round; each later round doubles it.
 EXTRA_ROWS = 2
 #: A known noise level explains differences up to this many standard deviations.
@@ -204,7 +206,7 @@ def scan(lines, ladder: Ladder, *, bottom, epsilon, noise=0.0, max_rounds: int =
     bottom = np.maximum(np.asarray(bottom, dtype=float), 2.0**-MAX_OCTAVES)
     limit = ladder.rows_to(float(np.min(bottom)))
     samples = _Samples(lines, np.arange(count_lines))
-    rows = min(ladder.rows_to(first_scale(ladder)), limit)
+    rows = min(max(ladder.rows_to(first_scale(ladder)), MIN_ROWS), limit)
     extra = EXTRA_ROWS
     persistent = max(2, int(math.ceil(PERSISTENT_OCTAVES / math.log2(ladder.ratio))))
     for round_ in range(max_rounds):

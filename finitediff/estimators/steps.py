@@ -79,7 +79,7 @@ def reach(stencil: Stencil, x: np.ndarray, top: np.ndarray, limits) -> Reach:
 
 def _power_below(value) -> np.ndarray:
     """The largest power of two at most ``value`` (0 where value is 0)."""
-    value = np.asarray(value, dtype=float)
+    value = np.minimum(np.asarray(value, dtype=float), 2.0**1000)
     with np.errstate(divide="ignore"):
         exponent = np.floor(np.log2(np.where(value > 0, value, 1.0)))
     return np.where(value > 0, np.ldexp(1.0, exponent.astype(int)), 0.0) if value.size else value

@@ -170,6 +170,11 @@ def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0) ->
         differences it explains count as rounding.
     """
     count, size = table.shape
+    if count < 3:   # no window fits
+        nothing = np.full(size, np.nan)
+        return Choice(nothing, np.full(size, np.inf), np.full(size, -1), np.full(size, -1),
+                      np.zeros(size, dtype=bool), np.zeros(size, dtype=bool), np.zeros(size),
+                      nothing)
     weight = np.broadcast_to(weight, table.shape)
     roundoff = weight * level
     good, asymptotic, delta, small = _classify(table, roundoff, ladder)

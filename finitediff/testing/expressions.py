@@ -163,7 +163,10 @@ class Expression:
     def _tensorflow_function(self) -> Callable:
         # TensorFlow ops reject integer tensors: a constant such as sin(cos(2))
         # would reach tf.cos as int32, so constants are evaluated to floats first.
-        return sympy.lambdify(VARIABLE, sympy.N(self._expr, 17), modules="tensorflow")
+        # sympy.N leaves numeric terms inside arguments (exp(x + atan(2)), sqrt(2)) exact
+        constants = self._expr.replace(lambda e: e.is_number and not e.is_Atom,
+                                       lambda e: sympy.Float(e.evalf(20), 20))
+        return sympy.lambdify(VARIABLE, sympy.N(constants, 17), modules="tensorflow")
 
     def numpy(self, x) -> np.ndarray:
         """Elementwise float64 value at ``x`` (any shape); the result has the shape of x."""

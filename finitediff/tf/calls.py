@@ -63,30 +63,10 @@ def _gradient(flat: FlatModel, options: dict) -> DerivativeResult:
     return flat.restructure(jacobian(flat.function, flat.x, **options))
 
 
-def _reusing_last(function):
-    """``function``, returning the last values again when called with the same points."""
-    last: list = []
-
-    def reusing(points):
-        points = np.asarray(points)
-        if not (last and np.array_equal(last[0], points)):
-            last[:] = [points.copy(), function(points)]
-        return last[1]
-
-    reusing.dtype = function.dtype
-    return reusing
-
-
 def _hessian(flat: FlatModel, options: dict) -> DerivativeResult:
-    # One Hessian per output value; their points coincide, so the model runs once for all.
-    function = _reusing_last(flat.function)
-    results = [hessian(lambda points, m=m: function(points)[..., m], flat.x, **options)
-               for m in range(flat.layout.output_size)]
-    stacked = {name: np.stack([np.asarray(getattr(r, name)) for r in results])
-               for name in ("df", "error", "step", "success", "status")}
-    message = "; ".join(dict.fromkeys(r.message for r in results))  # distinct, in order
-    result = DerivativeResult(nfev=flat.samples, message=message, **stacked)
-    return flat.restructure(result, ("out", "in", "in"), step_axes=("out", "in"))
+    # The Hessians of all outputs at once: every output along the same lines and points.
+    result = hessian(flat.function, flat.x, **options)
+    return flat.restructure(result, ("out", "in", "in"))
 
 
 def _componentwise(flat: FlatModel):
@@ -99,12 +79,16 @@ def _componentwise(flat: FlatModel):
     x, size = flat.x, flat.x.size
     outputs = flat.layout.output_size
 
-    def function(points):
+    def function(points, index):
+        # ``index`` holds the flat positions (d·M + m) of the elements in ``points``:
+        # x's shape (D, M) while every element is evaluated, (k,) for a subset.
         points = np.asarray(points, dtype=np.float64)
-        single = points.ndim == 2
+        index = np.asarray(index)
+        single = points.ndim == index.ndim
         points = points[None] if single else points
-        component = np.broadcast_to(np.arange(size)[None, :, None], points.shape)
-        moved = points != x[None, :, None]
+        index = np.broadcast_to(index, points.shape)
+        component, output = index // outputs, index % outputs
+        moved = points != x[component]
         keys = np.stack([np.where(moved, component, -1).ravel().astype(np.float64),
                          np.where(moved, points, 0.0).ravel()], axis=1)
         unique, inverse = np.unique(keys, axis=0, return_inverse=True)
@@ -112,8 +96,7 @@ def _componentwise(flat: FlatModel):
         rows = np.nonzero(unique[:, 0] >= 0)[0]
         samples[rows, unique[rows, 0].astype(np.int64)] = unique[rows, 1]
         values = flat.function(samples)
-        output = np.broadcast_to(np.arange(outputs)[None, None, :], points.shape).ravel()
-        result = values[np.ravel(inverse), output].reshape(points.shape)
+        result = values[np.ravel(inverse), output.ravel()].reshape(points.shape)
         return result[0] if single else result
 
     function.dtype = flat.function.dtype
@@ -122,7 +105,9 @@ def _componentwise(flat: FlatModel):
 
 def _derivative(flat: FlatModel, options: dict) -> DerivativeResult:
     point = np.repeat(flat.x[:, None], flat.layout.output_size, axis=1)
-    result = derivative(_componentwise(flat), point, **options)  # fields are (D, M)
+    index = np.arange(point.size).reshape(point.shape)
+    result = derivative(_componentwise(flat), point, args=(index,),
+                        **options)  # fields are (D, M)
     transposed = {name: np.asarray(getattr(result, name)).T
                   for name in ("df", "error", "step", "success", "status")}
     return flat.restructure(DerivativeResult(nfev=result.nfev, message=result.message,

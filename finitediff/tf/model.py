@@ -77,7 +77,8 @@ class ModelFunction:
         self.calls = 0
         self.dtype = np.dtype(np.float64)
         self._checked = False
-        self._graph = CompiledFunction(self._traced, model, jit_compile=jit_compile)
+        self._graph = CompiledFunction(self._traced, model, jit_compile=jit_compile,
+                                       reduce_retracing=True)
         if self.input_shape is not None:
             self.check(self.input_shape)
 

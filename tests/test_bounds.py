@@ -1,4 +1,4 @@
-"""Non-finite values near x and the `domain` argument."""
+"""Non-finite values near x, and `bounds`."""
 
 import numpy as np
 import pytest
@@ -14,10 +14,11 @@ def test_log_near_its_singularity_is_finite_and_within_error():
     assert np.all(res.error <= 1e-6 / x)
 
 
-def test_sqrt_near_zero_says_how_it_coped():
+def test_sqrt_near_zero_walks_below_the_non_finite_steps():
     res = derivative(np.sqrt, 1e-4)
+    assert res.success
     assert abs(res.df - 0.5 / np.sqrt(1e-4)) <= res.error < 1e-8
-    assert "one-sided" in res.message or "shrunk" in res.message
+    assert res.step < 1e-4  # every stencil point of the estimate is right of 0
 
 
 def test_function_that_refuses_inputs_gets_a_one_sided_estimate():
@@ -30,48 +31,48 @@ def test_function_that_refuses_inputs_gets_a_one_sided_estimate():
 
 
 @pytest.mark.parametrize("n", [2, 3])
-def test_higher_orders_shrink_the_step_near_a_singularity(n):
+def test_higher_orders_near_a_singularity_take_steps_below_its_distance(n):
     x = 0.02
     res = derivative(np.log, x, n=n)
     exact = (-1) ** (n - 1) * [1, 1, 2][n - 1] / x**n
-    assert abs(res.df - exact) <= res.error
-    assert "shrunk" in res.message
+    assert res.success and abs(res.df - exact) <= res.error
+    assert 2 * res.step < x
 
 
-def test_domain_keeps_every_point_inside():
+def test_bounds_keep_every_point_inside():
     seen = []
 
     def f(x):
         seen.append(np.array(x, copy=True))
         return np.sqrt(x)
 
-    res = derivative(f, 0.3, domain=(0.25, 1.0))
+    res = derivative(f, 0.3, bounds=(0.25, 1.0))
     points = np.concatenate([np.ravel(s) for s in seen])
     assert points.min() >= 0.25 and points.max() <= 1.0
     assert abs(res.df - 0.5 / np.sqrt(0.3)) <= res.error < 1e-9
 
 
-def test_domain_at_its_edge_uses_a_one_sided_stencil():
+def test_bounds_at_their_edge_use_a_one_sided_stencil():
     seen = []
 
     def f(x):
         seen.append(np.array(x, copy=True))
         return np.log1p(x)
 
-    res = derivative(f, 0.0, domain=(0.0, np.inf))
+    res = derivative(f, 0.0, bounds=(0.0, np.inf))
     assert min(float(np.min(s)) for s in seen) >= 0.0
     assert abs(res.df - 1.0) <= res.error < 1e-9
-    assert "one-sided stencil keeps every point inside `domain`" in res.message
+    assert "one-sided stencil keeps every point inside `bounds`" in res.message
 
 
 @pytest.mark.parametrize(
-    ("domain", "error", "match"),
+    ("bounds", "error", "match"),
     [
-        ((1.0, 0.0), ValueError, "`domain` must satisfy lo < hi"),
-        ((2.0, 3.0), ValueError, "`x` must lie inside `domain`"),
-        ("ab", TypeError, "`domain` must be a pair"),
+        ((1.0, 0.0), ValueError, "`bounds` must satisfy lo < hi"),
+        ((2.0, 3.0), ValueError, "`x` must lie inside `bounds`"),
+        ("ab", TypeError, "`bounds` must be a pair"),
     ],
 )
-def test_domain_is_validated(domain, error, match):
+def test_bounds_are_validated(bounds, error, match):
     with pytest.raises(error, match=match):
-        derivative(np.exp, 1.0, domain=domain)
+        derivative(np.exp, 1.0, bounds=bounds)
