@@ -51,34 +51,50 @@ __all__ = ["derivative", "jvp", "gradient", "jacobian", "hessian", "estimate_ste
 
 
 # -- lines to estimates ----------------------------------------------------------
+#: Multiple of the rounding the arguments cause, in the error of an explicit step.
+ROUNDING_WEIGHT = 1.5
+
+
 def _estimate(lines, stencil: Stencil, *, bottom, epsilon, step_given: bool, fast: bool,
-              noise=0.0) -> LineEstimate:
+              noise=0.0, condition=None) -> LineEstimate:
     """Every line's n-th derivative: one stencil at the given steps, the fast path, or the scan."""
     if not math.isfinite(stencil.accuracy):   # order 0 at a node: f(x) itself
         return _at_steps(lines, stencil, epsilon)
     if step_given:
-        return _at_steps(lines, stencil, epsilon)
+        return _at_steps(lines, stencil, epsilon, condition)
     if fast and lines.count >= FAST_MIN_LINES:
         return fast_scan(lines, stencil.n, bottom=bottom, epsilon=epsilon)[0]
     return scan(lines, ladder_for(stencil), bottom=bottom, epsilon=epsilon, noise=noise)
 
 
-def _at_steps(lines, stencil: Stencil, epsilon) -> LineEstimate:
-    """An explicit step: the stencil once per line (``lines.top`` is the step)."""
+def _at_steps(lines, stencil: Stencil, epsilon, condition=None) -> LineEstimate:
+    """An explicit step: the stencil once per line (``lines.top`` is the step).
+
+    Nothing below the step is sampled, so the rounding of f cannot be
+    measured; besides ``ε·|f|`` it is taken to include what rounding the
+    arguments does, ``ε·Σ_i |x_i|·|∂f/∂x_i|`` (``condition(lines, slope)`` gives
+    that sum per line and output from the lines' first differences).
+    """
     estimate = at_step(lines, stencil, epsilon)
+    error = estimate.error
+    if condition is not None and estimate.slope is not None:
+        size = condition(lines, estimate.slope)                     # (L, m)
+        power = lines.top[:, None] ** stencil.n
+        error = error + ROUNDING_WEIGHT * epsilon * size * stencil.weight_sum / power
     shape = estimate.value.shape
-    finite = np.isfinite(estimate.value) & np.isfinite(estimate.error)
-    return LineEstimate(estimate.value, estimate.error,
+    finite = np.isfinite(estimate.value) & np.isfinite(error)
+    return LineEstimate(estimate.value, error,
                         np.broadcast_to(lines.top[:, None], shape).copy(),
                         np.where(finite, int(Status.SUCCESS), int(Status.NONFINITE)),
                         np.full(shape, np.nan), np.full(shape, np.nan),
                         np.zeros(lines.count, dtype=np.int64), np.full(shape, np.nan),
-                        estimate.magnitude, np.zeros(shape, dtype=int), np.full(shape, np.nan))
+                        estimate.magnitude, np.zeros(shape, dtype=int), np.full(shape, np.nan),
+                        np.zeros(shape, dtype=bool), np.full(shape, -1))
 
 
 def _merge(into: LineEstimate, part: LineEstimate, mask) -> None:
     for name in ("value", "error", "scale", "status", "forward", "backward", "divergence",
-                 "size", "side", "rounding"):
+                 "size", "side", "rounding", "lattice", "kink_order"):
         getattr(into, name)[mask] = getattr(part, name)
     into.nfev[mask] = part.nfev
 
@@ -89,7 +105,7 @@ def _empty(count: int, outputs: int) -> LineEstimate:
                         np.full(shape, int(Status.NONFINITE)), np.full(shape, np.nan),
                         np.full(shape, np.nan), np.zeros(count, dtype=np.int64),
                         np.full(shape, np.nan), np.zeros(shape), np.zeros(shape, dtype=int),
-                        np.full(shape, np.nan))
+                        np.full(shape, np.nan), np.zeros(shape, dtype=bool), np.full(shape, -1))
 
 
 def _by_kind(make_lines, kinds, stencil: Stencil, **options) -> LineEstimate:
@@ -103,7 +119,11 @@ def _by_kind(make_lines, kinds, stencil: Stencil, **options) -> LineEstimate:
         if total is None:
             total = _empty(len(kinds), lines.outputs)
         used = stencil if kind == 0 else _one_sided(stencil, kind)
-        _merge(total, _estimate(lines, used, **options), mask)
+        # per-line options (the bottom step, a noise level) follow the lines chosen
+        chosen = {name: (value[mask] if isinstance(value, np.ndarray) and value.ndim
+                         and len(value) == len(kinds) else value)
+                  for name, value in options.items()}
+        _merge(total, _estimate(lines, used, **chosen), mask)
     return total
 
 
@@ -233,7 +253,7 @@ def derivative(
                                tolerance=tolerance)
     x = check_point("x", x)
     chosen = method_for(method, n, accuracy)
-    step = check_step(step, x.shape)
+    step = check_step(step, x.shape, chosen.n)
     scale = check_scale(scale, x.shape)
     check_argument(step is None or scale is None, "`scale` sets the range of the adaptive "
                    "steps; it cannot be combined with an explicit `step`")
@@ -279,7 +299,7 @@ def _elementwise(evaluator, x, stencil, step, scale, limits, noise, tolerance):
         estimate = _by_kind(lines, placed.kind, stencil,
                             bottom=bottom_scales(flat, placed.top, n),
                             epsilon=evaluator.epsilon, step_given=step is not None, fast=False,
-                            noise=level)
+                            noise=level, condition=_elementwise_condition)
     except BudgetError:
         return _out_of_budget(x, evaluator)
     if np.any(placed.kind != 0):
@@ -291,6 +311,7 @@ def _elementwise(evaluator, x, stencil, step, scale, limits, noise, tolerance):
         if fallback:
             notes.append(f"f is not finite on one side of x: {fallback} element(s) use a "
                          "one-sided stencil")
+    notes.extend(_lattice_note(estimate))
     value, error = estimate.value, estimate.error
     if outputs == 2:
         value = value[:, 0] + 1j * value[:, 1]
@@ -309,6 +330,20 @@ def _elementwise(evaluator, x, stencil, step, scale, limits, noise, tolerance):
                   status.reshape(shape), forward=_shaped(forward, shape),
                   backward=_shaped(backward, shape), divergence=_shaped(divergence, shape),
                   notes=notes)
+
+
+def _lattice_note(estimate: LineEstimate) -> list:
+    count = int(np.sum(estimate.lattice & (estimate.status != Status.SUCCESS)))
+    if not count:
+        return []
+    return [f"{count} estimate(s) converge only at steps of a few units in the last place of "
+            "x, where f is seen on a lattice of floats too coarse to tell its derivative from "
+            "aliasing (unresolved)"]
+
+
+def _elementwise_condition(lines, slope):
+    """``|x_i|·|f'(x_i)|`` per element: what rounding x_i inside f does to f, per ε."""
+    return np.abs(lines.x[lines.indices])[:, None] * slope
 
 
 def _shaped(array, shape):
@@ -512,18 +547,23 @@ def jacobian(
     chosen = method_for(method, None, accuracy, order=1)
     check_argument(not chosen.complex_step, "method='complex' applies to derivative only")
     if sparsity is not None:
-        from .sparse import sparse_jacobian
+        from .sparse import as_sparse, check_sparsity, group_columns, sparse_jacobian
 
-        check_argument(bounds is None, "`bounds` cannot be combined with `sparsity`")
+        pattern = check_sparsity(sparsity, None, x.size)
+        if x.ndim == 1 and x.size and group_columns(pattern).max() + 1 == x.size:
+            # no two columns share a group: the dense Jacobian on the pattern
+            dense = _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance,
+                              default=fast and accuracy is None and method == "central")
+            return as_sparse(dense, pattern)
         return sparse_jacobian(evaluator, x, sparsity, chosen.stencil, check_step(step, x.shape),
                                check_scale(scale, x.shape), check_tolerance(tolerance),
-                               _estimate)
+                               _estimate, check_bounds(bounds, x))
     return _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance,
                      default=fast and accuracy is None and method == "central")
 
 
 def _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance, default):
-    step = check_step(step, x.shape)
+    step = check_step(step, x.shape, 1)
     scale = check_scale(scale, x.shape)
     limits = check_bounds(bounds, x)
     tolerance = check_tolerance(tolerance)
@@ -552,10 +592,16 @@ def _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance, default):
     def arrange(array):  # (d, m) -> (*out, *x.shape)
         return np.moveaxis(np.asarray(array).reshape((d,) + out), 0, -1).reshape(out + x.shape)
 
+    if step is not None and np.isrealobj(value):
+        # nothing below the step is sampled: the rounding x's components cause
+        # inside f, ε·Σ_j |x_j|·|∂f/∂x_j|, joins every entry's error
+        condition = np.abs(flat) @ np.abs(value)                        # (m,)
+        error = error + ROUNDING_WEIGHT * evaluator.epsilon * condition[None] * (
+            stencil.weight_sum / placed.top[:, None])
     size = np.max(estimate.size, axis=1, keepdims=True) / placed.top[:, None]
     status = settle(value, error, status, size, tolerance)
     forward = estimate.forward if not np.iscomplexobj(centre) else None
-    notes = []
+    notes = _lattice_note(estimate)
     if np.any(placed.kind != 0):
         notes.append(f"a one-sided stencil keeps every point inside `bounds` for "
                      f"{int(np.sum(placed.kind != 0))} component(s)")
@@ -672,7 +718,7 @@ def hessian(
     check_argument(not chosen.complex_step, "method='complex' applies to derivative only")
     from .hessians import hessian_lines
 
-    return hessian_lines(evaluator, x, chosen.stencil, check_step(step, x.shape),
+    return hessian_lines(evaluator, x, chosen.stencil, check_step(step, x.shape, 2),
                          check_scale(scale, x.shape), check_bounds(bounds, x),
                          check_tolerance(tolerance),
                          default=fast and accuracy is None and method == "central",

@@ -101,6 +101,7 @@ class Evaluator:
         self.calls = 0
         self.points = 0
         self.max_nfev = max_nfev
+        self.subsets: bool | None = None  # whether f takes elements of x alone (derivative)
         self.value_dtype = np.dtype(getattr(self.f, "dtype", np.float64))
         self.backend = resolve_workers(workers)
         self.progress = check_progress(progress)
@@ -147,15 +148,32 @@ class Evaluator:
             values = self(stacked.reshape((count,) + x.shape)).reshape(count, -1)
             return values[:, which]
         self.reserve(count * k)
-        batch = points.reshape((count,) + x.shape) if full else points
-        args = self.args if full else _cut(self.args, x.shape, which)
-        with np.errstate(all="ignore"):
-            if self.backend.serial:
-                values = self._call(batch, args)
-            else:
-                values = map_points(self.f, batch, self.backend, args=args, vectorized=True,
-                                    progress=self.progress)
-        values = _as_numeric(values, "the value of a batch")
+        if not full and self.subsets is not False:
+            try:
+                values = self._elementwise_call(points, _cut(self.args, x.shape, which))
+                if np.shape(values) == points.shape:
+                    self.subsets = True
+                    self.points += count * k
+                    return self._real(np.asarray(values).reshape(count, k))
+            except (ValueError, TypeError, IndexError):
+                if self.subsets:
+                    raise  # f took subsets before: this is its own error
+            # f needs points of x's shape (it uses arrays shaped like x): the other
+            # elements sit at x from now on
+            self.subsets = False
+        if not full:
+            stacked = np.repeat(x.reshape(1, -1).astype(np.result_type(x, points)), count,
+                                axis=0)
+            stacked[:, which] = points
+            values = self._elementwise_call(stacked.reshape((count,) + x.shape), self.args)
+            values = _as_numeric(values, "the value of a batch")
+            check_argument(values.shape == (count,) + x.shape,
+                           f"`f` must act elementwise: it returned shape {values.shape} for "
+                           f"points of shape {(count,) + x.shape}")
+            self.points += count * k
+            return self._real(values.reshape(count, -1)[:, which])
+        batch = points.reshape((count,) + x.shape)
+        values = _as_numeric(self._elementwise_call(batch, self.args), "the value of a batch")
         check_argument(
             values.shape == batch.shape,
             f"`f` must act elementwise: it returned shape {values.shape} for points of shape "
@@ -166,6 +184,13 @@ class Evaluator:
         return self._real(values.reshape(count, k))
 
     # -- the calls ------------------------------------------------------------
+    def _elementwise_call(self, batch, args):
+        with np.errstate(all="ignore"):
+            if self.backend.serial:
+                return self._call(batch, args)
+            return map_points(self.f, batch, self.backend, args=args, vectorized=True,
+                              progress=self.progress)
+
     def _call(self, batch, args):
         self.calls += 1
         try:

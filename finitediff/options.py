@@ -124,13 +124,19 @@ def check_scale(scale, shape) -> np.ndarray | None:
     return None if scale is None else _positive("scale", scale, shape)
 
 
-def check_step(step, shape) -> np.ndarray | None:
-    """``step``: an explicit step, scalar or per element/component."""
+def check_step(step, shape, n: int = 1) -> np.ndarray | None:
+    """``step``: an explicit step, scalar or per element/component, whose n-th
+    power (the stencil divides by it) does not underflow."""
     if step is None:
         return None
     check_argument(not isinstance(step, bool), f"`step` must be None or a positive float, "
                    f"got {step!r}", error=TypeError)
-    return _positive("step", step, shape)
+    steps = _positive("step", step, shape)
+    with np.errstate(under="ignore"):
+        check_argument(bool(np.all(steps.astype(float) ** max(n, 1) > np.finfo(float).tiny)),
+                       f"`step` {step!r} to the power n={n} underflows (below "
+                       f"{np.finfo(float).tiny:.3g}): the stencil cannot divide by it")
+    return steps
 
 
 def check_bounds(bounds, x: np.ndarray):

@@ -49,8 +49,9 @@ def test_tridiagonal_of_size_1000_costs_about_three_columns():
     sparse = jacobian(tridiagonal_f, x, sparsity=pattern(1000))
     three = jacobian(lambda p: tridiagonal_f(np.concatenate(
         [p, np.broadcast_to(x[3:], p.shape[:-1] + (997,))], -1))[..., :3], x[:3])
-    # three lines either way; their ladders may end a round apart
-    assert sparse.nfev <= 1.25 * three.nfev
+    # three lines either way (their ladders may end a round apart), and one more
+    # along all columns at once that checks the pattern
+    assert sparse.nfev <= 1.6 * three.nfev
     assert np.abs(sparse.df.toarray() - tridiagonal_exact(x)).max() < 1e-9
 
 

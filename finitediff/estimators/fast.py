@@ -98,6 +98,11 @@ def fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarr
 
     Returns the estimates and the mask of lines that went to the full scan.
     """
+    with np.errstate(all="ignore"):
+        return _fast_scan(lines, n, bottom=bottom, epsilon=epsilon)
+
+
+def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarray]:
     count = lines.count
     pilot = _pilot(lines, n, epsilon, np.min(bottom, keepdims=True))
     if pilot is None:
@@ -122,7 +127,8 @@ def fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarr
                           np.full(shape, int(Status.SUCCESS)), np.full(shape, np.nan),
                           np.full(shape, np.nan), np.full(count, 0, dtype=np.int64),
                           np.full(shape, np.nan), estimate.magnitude, np.zeros(shape, dtype=int),
-                          np.full(shape, pilot.relative_rounding))
+                          np.full(shape, pilot.relative_rounding), np.zeros(shape, dtype=bool),
+                          np.full(shape, -1))
     result.value = np.array(result.value)
     result.error = np.array(result.error)
     result.scale = np.array(result.scale)
@@ -131,6 +137,6 @@ def fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarr
         rest = scan(lines.subset(back), ladder_for(Stencil.central(n, 2)),
                     bottom=bottom[back], epsilon=epsilon)
         for name in ("value", "error", "scale", "status", "forward", "backward", "divergence",
-                     "size", "side", "rounding"):
+                     "size", "side", "rounding", "lattice", "kink_order"):
             getattr(result, name)[back] = getattr(rest, name)
     return result, back

@@ -42,6 +42,7 @@ class AtStep:
     magnitude: np.ndarray    # max |f| over the points
     even: np.ndarray | None  # (f(h) + f(-h))/2 - f(0) and the same at 2h, for kinks
     even_wide: np.ndarray | None
+    slope: np.ndarray | None  # |f(h) − f(−h)| / 2h: the first derivative along the line
 
 
 @functools.lru_cache(maxsize=256)
@@ -61,7 +62,11 @@ def embedded_stencil(stencil: Stencil) -> Stencil | None:
 
 
 def _apply(stencil: Stencil, values: dict, step, scale: float = 1.0):
-    total = sum(w * values[o * scale] for o, w in zip(stencil.support, stencil.support_weights))
+    # Σw = 0 for n >= 1: differences from f(x) give the same sum, exactly 0 where
+    # f does not change along the line
+    base = values[0.0] if stencil.n >= 1 and 0.0 in values else 0.0
+    total = sum(w * (values[o * scale] - base)
+                for o, w in zip(stencil.support, stencil.support_weights))
     rounding = sum(abs(w) * np.abs(values[o * scale])
                    for o, w in zip(stencil.support, stencil.support_weights))
     power = (scale * step) ** stencil.n
@@ -80,7 +85,7 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
         value = value[0] * stencil.support_weights[0]
         magnitude = np.abs(value)
         error = 2.0 * max(epsilon, relative_level) * magnitude
-        return AtStep(value, error, value, error, magnitude, None, None)
+        return AtStep(value, error, value, error, magnitude, None, None, None)
     inner = embedded_stencil(stencil)
     offsets = set(stencil.support) | {0}
     if inner is None:
@@ -101,9 +106,18 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
             lower, lower_rounding = _apply(stencil, values, step, 2.0)
             truncation = np.abs(value - lower) / (2.0 ** stencil.accuracy - 1.0)
         roundoff = max(epsilon, relative_level) * (rounding + lower_rounding)
+        if inner is None:
+            # where rounding dominates, T(h) − T(2h) is rounding itself, not a
+            # third of it: f's values may carry more than ε·|f|
+            roundoff = np.maximum(roundoff, np.abs(value - lower))
         error = SAFETY * truncation + ROUNDOFF_WEIGHT * roundoff
-        even = even_wide = None
+        even = even_wide = slope = None
         if 1.0 in values and -1.0 in values:
             even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
             even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
-    return AtStep(value, error, lower, roundoff, magnitude, even, even_wide)
+            slope = np.abs(values[1.0] - values[-1.0]) / (2 * step)
+        elif 1.0 in values:
+            slope = np.abs(values[1.0] - values[0.0]) / step
+        elif -1.0 in values:
+            slope = np.abs(values[0.0] - values[-1.0]) / step
+    return AtStep(value, error, lower, roundoff, magnitude, even, even_wide, slope)

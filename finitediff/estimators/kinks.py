@@ -31,8 +31,14 @@ __all__ = ["OneSided", "one_sided", "smoothness", "divergence"]
 KINK_ROUNDING = 10.0
 #: ... and above this fraction of the one-sided values themselves.
 KINK_RELATIVE = 1e-6
-#: Rows compared are at least this factor apart in step.
-KINK_SPAN = 4.0
+#: Rows compared are at least this factor apart in step (smooth, the gap
+#: shrinks by it; at a jump it does not).
+KINK_SPAN = 2.0
+#: One-sided values that scatter count as an oscillation only when they
+#: differ by this fraction of themselves (rounding scatters them far less).
+ERRATIC_RELATIVE = 1e-2
+#: A kink's gap stays within this factor over the rows compared.
+STEADY = 2.0
 #: Divergence: |T| must grow by at least s^-DIVERGENCE_EXPONENT over the rows read.
 DIVERGENCE_EXPONENT = 0.5
 
@@ -48,16 +54,20 @@ class OneSided:
     points: tuple
     offsets: tuple
     weights: np.ndarray
+    order: int
 
 
 @functools.lru_cache(maxsize=64)
-def one_sided(ladder: Ladder) -> OneSided | None:
-    """The forward stencil (the backward one mirrors it), or None if the ladder
-    has no centre or no point on one side."""
+def one_sided(ladder: Ladder, order: int | None = None) -> OneSided | None:
+    """The forward stencil of ``order`` (default the ladder's; the backward one
+    mirrors it) on the ladder's own points, or None unless the ladder is
+    symmetric and has the centre. Order 0 is the value at the nearest point."""
     positive = sorted(o for o in ladder.offsets if o > 0)
-    if 0 not in ladder.offsets or not positive:
+    if 0 not in ladder.offsets or not positive or not ladder.symmetric:
         return None
-    n = ladder.stencil.n
+    n = ladder.stencil.n if order is None else order
+    if n == 0:
+        return OneSided(((positive[0], 0),), (0.0, float(positive[0])), np.array([0.0, 1.0]), 0)
     # The positive points of rows q, q−1, …: o·s_q·ratio^j; keep the n smallest distinct.
     found: dict[float, tuple] = {}
     for j in range(n + 1):
@@ -66,45 +76,82 @@ def one_sided(ladder: Ladder) -> OneSided | None:
     chosen = sorted(found)[:n]
     offsets = (0.0,) + tuple(float(o * ladder.ratio**j) for o, j in (found[c] for c in chosen))
     weights = fornberg_weights(offsets, n)[n]
-    return OneSided(tuple(found[c] for c in chosen), offsets, weights)
+    return OneSided(tuple(found[c] for c in chosen), offsets, weights, n)
 
 
 def _span_rows(ladder: Ladder) -> int:
     return max(1, int(math.ceil(math.log(KINK_SPAN) / math.log(ladder.ratio) - 1e-9)))
 
 
-def smoothness(sides, ladder: Ladder, row, epsilon):
-    """Per element: kink flag and the one-sided values at ``row``.
+def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
+    """Per element: the lowest order j <= n whose one-sided estimates disagree
+    steadily (-1: none), those one-sided values, whether the window had the
+    rows to check (else the scan should go on), and where the one-sided
+    estimates scatter without settling (an oscillation at x: unresolved).
+
+    A jump of ``f^(j)`` at x (j < n: f'' of |x|·x, f' of |x|, f itself of
+    sign) leaves the n-th central estimate converging to the mean of the two
+    sides, so every order up to n is checked, on three rows of the trusted
+    window (from ``first``), each a factor of at least 4 in step from the
+    next: smooth, the gap of order j shrinks like s from row to row; at a
+    jump it stays. The finest of the three is the chosen ``row`` or lower.
 
     Parameters
     ----------
     sides : callable
-        ``sides(q, epsilon)`` returns ``(forward, backward, rounding)``: the
-        one-sided stencil values at row q per element (NaN where the row is
-        out of range) and their rounding.
-    row : ndarray of int
-        The row the estimate was taken at, per element (-1: none).
+        ``sides(q, stencil, epsilon)`` returns ``(forward, backward, rounding)``:
+        the one-sided stencil values at row q per element (NaN where the row
+        is out of range) and their rounding.
+    row, first : ndarray of int
+        The row the estimate was taken at and the first row of its window, per
+        element (-1: none).
+    count : int
+        Rows in the ladder.
     epsilon : float or ndarray
         The rounding of f's values relative to their size.
     """
-    stencil = one_sided(ladder)
     size = row.shape[0]
-    nan = np.full(size, np.nan)
-    if stencil is None:
-        return np.zeros(size, dtype=bool), nan, nan
+    order = np.full(size, -1)
+    forward = np.full(size, np.nan)
+    backward = np.full(size, np.nan)
+    erratic = np.zeros(size, dtype=bool)
     span = _span_rows(ladder)
-    forward, backward, rounding = sides(row, epsilon)
-    coarse_forward, coarse_backward, _ = sides(row - span, epsilon)
-    with np.errstate(all="ignore"):
-        gap = np.abs(forward - backward)
-        coarse_gap = np.abs(coarse_forward - coarse_backward)
-        ratio = ladder.ratio ** span
-        # smooth: the gap shrinks like s; a kink keeps it (allow half the shrink, in log)
-        kink = ((gap > KINK_ROUNDING * rounding)
-                & (gap > KINK_RELATIVE * np.maximum(np.abs(forward), np.abs(backward)))
-                & (gap * math.sqrt(ratio) >= coarse_gap)
-                & (row - span >= 0))
-    return kink & np.isfinite(gap), forward, backward
+    shrink = math.sqrt(ladder.ratio ** span)  # half the shrink of a smooth gap, in log
+    up = max((max(u for _, u in one_sided(ladder, j).points)
+              for j in range(ladder.stencil.n + 1) if one_sided(ladder, j) is not None),
+             default=0)
+    fine = np.minimum(np.maximum(row, first + 2 * span + up), count - 1)
+    usable = (row >= 0) & (fine - 2 * span >= np.maximum(first, 0) + up)
+    for j in range(ladder.stencil.n + 1):
+        stencil = one_sided(ladder, j)
+        if stencil is None:
+            return order, forward, backward, np.ones(size, dtype=bool), erratic
+        rows_ = [sides(np.where(usable, fine - k * span, -1), stencil, epsilon) for k in range(3)]
+        with np.errstate(all="ignore"):
+            plus = np.array([r[0] for r in rows_])      # (4, size), finest first
+            minus = np.array([r[1] for r in rows_])
+            rounding = np.array([r[2] for r in rows_])
+            gap = np.abs(plus - minus)
+            real = ((gap > KINK_ROUNDING * rounding)
+                    & (gap > KINK_RELATIVE * np.maximum(np.abs(plus), np.abs(minus))))
+            g0, g1, g2 = gap[:3]
+            # smooth: the gap clearly shrinks into the finest row (coarser rows may
+            # still be outside the range where the one-sided stencils converge)
+            shrinking = g0 * shrink < g1
+            steady = np.maximum.reduce([g0, g1, g2]) <= STEADY * np.minimum.reduce([g0, g1, g2])
+            kink = usable & real[0] & real[1] & ~shrinking & steady
+            # an oscillation at x shows as a gap that neither shrinks nor holds
+            # still, by a fair fraction of the one-sided values (orders 0 and 1
+            # only: one-sided estimates of higher orders scatter with rounding
+            # and truncation alike)
+            large = g0 > ERRATIC_RELATIVE * np.maximum(np.abs(plus[0]), np.abs(minus[0]))
+            erratic |= usable & real[0] & real[1] & ~shrinking & ~steady & large & (j <= 1)
+        new = kink & (order < 0)
+        order = np.where(new, j, order)
+        last = (j == ladder.stencil.n) & (order < 0)
+        forward = np.where(new | last, plus[0], forward)
+        backward = np.where(new | last, minus[0], backward)
+    return order, forward, backward, usable, erratic & (order < 0)
 
 
 def divergence(table, steps, rows: int):

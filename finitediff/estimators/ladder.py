@@ -15,8 +15,8 @@ dense where they matter:
   stencils the even offsets are shared).
 
 Wider first-derivative stencils (``accuracy`` >= 4) and one-sided ones
-(``method="forward"``/``"backward"``) use ratio 2, which shares every other
-offset between rows.
+(``method="forward"``/``"backward"``) use ratio 2 (√2 from n = 3 on), which
+shares every other offset between rows.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def ladder_for(stencil: Stencil) -> Ladder:
     """The ladder for a base stencil (see the module docstring)."""
     symmetric = set(stencil.offsets) == {-o for o in stencil.offsets}
     if not symmetric:
-        return Ladder(stencil, 2.0, int(stencil.accuracy), 1)
+        return Ladder(stencil, math.sqrt(2.0) if stencil.n >= 3 else 2.0,
+                      int(stencil.accuracy), 1)
     reach = max(abs(o) for o in stencil.support)
     if stencil.n >= 3:
         ratio = math.sqrt(2.0)

@@ -18,7 +18,7 @@ __all__ = ["ElementLines", "DirectionLines", "Units", "bottom_scales"]
 
 #: A step must move the coordinates it changes by this many units in the
 #: last place (below, the points are mostly rounding).
-MIN_ULPS = 16.0
+MIN_ULPS = 2.0
 #: Input elements of the points built at a time (the rest goes chunk by chunk).
 CHUNK_ELEMENTS = 2**22
 

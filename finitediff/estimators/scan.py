@@ -36,6 +36,10 @@ FIRST_DEPTH = 32.0
 MIN_ROWS = 6
 #: Rows added in the second round; each later round doubles it.
 EXTRA_ROWS = 2
+#: A window must start this many times above the smallest step a line allows
+#: (a couple of units in the last place of x): nearer, f is seen on too coarse
+#: a lattice of floats to tell its derivative from aliasing.
+LATTICE = 512.0
 #: A known noise level explains differences up to this many standard deviations.
 NOISE_SIGMAS = 4.0
 #: Octaves over which estimates must keep growing (or a kink persist) before
@@ -58,6 +62,8 @@ class LineEstimate:
     size: np.ndarray      # max |f| over the rows of the window used
     side: np.ndarray      # where nothing converged: +1 (-1) if f is finite only above (below) x
     rounding: np.ndarray  # the rounding of f's values the error accounts for
+    lattice: np.ndarray   # the estimate rests on steps of a few units in the last place
+    kink_order: np.ndarray  # the lowest order whose one-sided estimates disagree (-1: none)
 
 
 def first_scale(ladder: Ladder) -> float:
@@ -94,9 +100,15 @@ class _Samples:
         self.nfev = self.nfev[mask]
 
     def at(self, factors):
-        """Values (…, L, m) and slack (…, L) at factors of any shape (all evaluated)."""
-        index = np.searchsorted(self.keys, factors)
-        return self.values[index], self.slack[index]
+        """Values (…, L, m) and slack (…, L) at factors of any shape; NaN where a
+        factor was not evaluated."""
+        factors = np.asarray(factors, dtype=float)
+        index = np.clip(np.searchsorted(self.keys, factors), 0, max(len(self.keys) - 1, 0))
+        values, slack = self.values[index], self.slack[index]
+        missing = self.keys[index] != factors
+        if np.any(missing):
+            values = np.where(missing[(...,) + (None,) * 2], np.nan, values)
+        return values, slack
 
 
 def _rows(ladder: Ladder, samples: _Samples, count: int, bottom, top):
@@ -115,7 +127,10 @@ def _rows(ladder: Ladder, samples: _Samples, count: int, bottom, top):
     steps = np.multiply.outer(scales, top)                 # (Q, L)
     with np.errstate(all="ignore"):
         power = steps ** n
-        table = np.einsum("o,qolm->qlm", stencil.support_weights, values[:, where])
+        # Σw = 0 for n >= 1: differences from f(x) give the same sum, exactly 0
+        # where f does not change along the line
+        centre = values[0, ladder.offsets.index(0)] if n >= 1 else 0.0
+        table = np.einsum("o,qolm->qlm", stencil.support_weights, values[:, where] - centre)
         table /= power[..., None]
         magnitude = np.max(np.abs(values), axis=1)         # (Q, L, m)
         # The rounding of the points themselves: a coordinate off by δ moves
@@ -132,29 +147,22 @@ def _rows(ladder: Ladder, samples: _Samples, count: int, bottom, top):
 
 def _sides(ladder, samples, count, top):
     """The one-sided stencil values per element at given rows (for the kink check)."""
-    stencil = one_sided(ladder)
 
-    def sides(row, epsilon):
+    def sides(row, stencil, epsilon):
         size = row.shape[0]
-        forward = np.full(size, np.nan)
-        backward = np.full(size, np.nan)
-        magnitude = np.zeros(size)
         ok = (row >= 0) & (row < count)
-        if stencil is None or not ok.any():
-            return forward, backward, magnitude
-        lines = samples.values.shape[1]
         outputs = samples.values.shape[2]
         element = np.arange(size)
         line, output = element // outputs, element % outputs
         q = np.where(ok, row, 0)
+        scales = ladder.scales(0, count)
         centre, _ = samples.at(np.zeros(1))
         total_f = stencil.weights[0] * centre[0][line, output]
         total_b = stencil.weights[0] * centre[0][line, output]
         magnitude = np.abs(centre[0][line, output])
-        n = ladder.stencil.n
         for weight, (offset, up) in zip(stencil.weights[1:], stencil.points):
             valid = q - up >= 0
-            scale = ladder.scales(0, count)[np.clip(q - up, 0, count - 1)]
+            scale = scales[np.clip(q - up, 0, count - 1)]
             plus, _ = samples.at(offset * scale)
             minus, _ = samples.at(-offset * scale)
             vp = plus[element, line, output]
@@ -162,11 +170,11 @@ def _sides(ladder, samples, count, top):
             total_f = total_f + weight * np.where(valid, vp, np.nan)
             total_b = total_b + weight * np.where(valid, vm, np.nan)
             magnitude = np.maximum(magnitude, np.maximum(np.abs(vp), np.abs(vm)))
-        step = ladder.scales(0, count)[q] * top[samples.which][line]
+        n = stencil.order
+        step = scales[q] * top[samples.which][line]
         forward = np.where(ok, total_f / step**n, np.nan)
         backward = np.where(ok, (-1) ** n * total_b / step**n, np.nan)
         rounding = 2 * epsilon * magnitude * np.sum(np.abs(stencil.weights)) / step**n
-        del lines
         return forward, backward, rounding
 
     return sides
@@ -174,6 +182,14 @@ def _sides(ladder, samples, count, top):
 
 def scan(lines, ladder: Ladder, *, bottom, epsilon, noise=0.0, max_rounds: int = 8
          ) -> LineEstimate:
+    """See :func:`_scan`; floating-point warnings of the arithmetic on f's values
+    (infinities and NaN where f overflows or leaves its domain) stay here."""
+    with np.errstate(all="ignore"):
+        return _scan(lines, ladder, bottom=bottom, epsilon=epsilon, noise=noise,
+                     max_rounds=max_rounds)
+
+
+def _scan(lines, ladder: Ladder, *, bottom, epsilon, noise, max_rounds) -> LineEstimate:
     """Estimate ``φ_l^(n)(0)`` for every line and output element, with an error bound.
 
     Parameters
@@ -199,7 +215,8 @@ def scan(lines, ladder: Ladder, *, bottom, epsilon, noise=0.0, max_rounds: int =
                           np.full(shape, int(Status.UNRESOLVED)), np.full(shape, np.nan),
                           np.full(shape, np.nan), np.zeros(count_lines, dtype=np.int64),
                           np.full(shape, np.nan), np.zeros(shape), np.zeros(shape, dtype=int),
-                          np.full(shape, np.nan))
+                          np.full(shape, np.nan), np.zeros(shape, dtype=bool),
+                          np.full(shape, -1))
     noise = np.broadcast_to(np.asarray(noise, dtype=float), (count_lines,))
     if count_lines == 0:
         return result
@@ -224,22 +241,40 @@ def scan(lines, ladder: Ladder, *, bottom, epsilon, noise=0.0, max_rounds: int =
         choice = choose(table.reshape(rows, size), np.repeat(steps, outputs, axis=1),
                         np.repeat(weight, outputs, axis=1), level.reshape(rows, size),
                         magnitude.reshape(rows, size), ladder,
-                        noise=NOISE_SIGMAS * np.repeat(line_noise, outputs))
-        kink, forward, backward = smoothness(_sides(ladder, samples, rows, lines.top),
-                                             ladder, choice.row, epsilon)
+                        noise=NOISE_SIGMAS * np.repeat(line_noise, outputs), epsilon=epsilon)
+        # A window whose coarsest step is a few units in the last place of x
+        # rests on the lattice of floats: a function periodic below that
+        # spacing aliases into a smooth-looking one there, and no sample can
+        # tell. It is not trusted.
+        window_top = scales[np.clip(choice.first, 0, rows - 1)]
+        coarse = choice.found & (window_top < LATTICE * np.repeat(pending_bottom, outputs))
+        choice.found = choice.found & ~coarse
+        # the rounding f really has (measured by the window), relative to its size
+        relative = np.where(np.isfinite(choice.rounding) & (choice.size > 0),
+                            choice.rounding / np.where(choice.size > 0, choice.size, 1.0), 0.0)
+        kink_order, forward, backward, checked, erratic = smoothness(
+            _sides(ladder, samples, rows, lines.top), ladder, choice.row, choice.first, rows,
+            np.maximum(epsilon, relative))
+        kink = kink_order >= 0
+        # one-sided values that scatter: f oscillates at x (x·sin(1/x)); not trusted
+        choice.found = choice.found & ~erratic
         # lines at their bottom, or out of rounds, stop whatever they show
         exhausted = np.repeat((scales[-1] <= pending_bottom * ladder.ratio)
                               | (rows >= limit) | (round_ == max_rounds - 1), outputs)
         slope = divergence(table.reshape(rows, size), scales, min(persistent, rows))
         diverging = ~choice.found & (slope >= 0.5)
         kink_rows = choice.row  # a kink seen at the chosen row persists down to the finest
-        settled = choice.found & choice.settled & ~kink
+        settled = choice.found & choice.settled & checked & ~kink
         persistent_kink = choice.found & kink & (rows - 1 - kink_rows >= persistent)
         element_done = settled | persistent_kink | exhausted | (diverging & (rows >= persistent))
         line_done = element_done.reshape(-1, outputs).all(axis=1)
         if line_done.any():
             _record(result, samples, line_done, choice, kink, forward, backward, slope,
                     steps[:, line_done], table.reshape(rows, size), outputs)
+            result.kink_order[samples.which[line_done]] = kink_order[
+                np.repeat(line_done, outputs)].reshape(-1, outputs)
+            result.lattice[samples.which[line_done]] = coarse[
+                np.repeat(line_done, outputs)].reshape(-1, outputs)
             samples.keep(~line_done)
         if samples.which.size == 0:
             break
@@ -265,6 +300,10 @@ def _record(result, samples, done, choice, kink, forward, backward, slope, steps
     slope_done = slope[elements]
     status = np.where(~found & (slope_done >= 0.5), int(Status.NOT_DIFFERENTIABLE), status)
     status = np.where(~found & ~finite.any(axis=0), int(Status.NONFINITE), status)
+    # f undefined at x itself (0·sin(1/0)): whatever the sides show, no derivative at x
+    centre, _ = samples.at(np.zeros(1))
+    undefined = ~np.isfinite(centre[0][done].reshape(-1))
+    status = np.where(undefined & np.isfinite(value), int(Status.NOT_DIFFERENTIABLE), status)
     chosen_scale = np.where(row >= 0, steps[np.clip(row, 0, len(steps) - 1),
                                             np.arange(len(row)) // outputs], np.nan)
     reshape = (len(lines), outputs)

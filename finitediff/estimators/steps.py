@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import check_argument
 from ..stencil import Stencil
 
-__all__ = ["TOP_FRACTION", "top_steps", "Reach", "reach"]
+__all__ = ["TOP_FRACTION", "power_below", "top_steps", "Reach", "reach"]
 
 #: The default top step, relative to max(|x|, 1).
 TOP_FRACTION = 0.5
@@ -51,7 +51,10 @@ def _extent(stencil: Stencil) -> tuple[float, float]:
 def reach(stencil: Stencil, x: np.ndarray, top: np.ndarray, limits) -> Reach:
     """Stencil kinds and top steps that keep every point inside ``limits``.
 
-    Without limits every element keeps ``stencil`` (kind 0) and its top.
+    Kind 0 is ``stencil`` itself; where it does not fit, kind 1 (-1) is the
+    forward (backward) stencil of the same order and accuracy, pointing into
+    the roomier side (a forward ``method`` at an upper bound turns round).
+    Without limits every element keeps ``stencil`` and its top.
     """
     kind = np.zeros(x.shape, dtype=int)
     if limits is None:
@@ -62,22 +65,17 @@ def reach(stencil: Stencil, x: np.ndarray, top: np.ndarray, limits) -> Reach:
     with np.errstate(divide="ignore", invalid="ignore"):
         cap = np.minimum(np.where(left > 0, below / left, np.inf),
                          np.where(right > 0, above / right, np.inf))
-    symmetric = set(stencil.offsets) == {-o for o in stencil.offsets}
     fits = cap >= top * 2.0**-MAX_SHRINK
-    if not symmetric:
-        check_argument(bool(np.all(cap > 0)), "`bounds` leave no room for the stencil of "
-                       f"`method` on the side it points to at x = {x[cap <= 0].ravel()[:3]}")
-        return Reach(kind, np.minimum(top, _power_below(cap)))
     one_sided = Stencil.forward(stencil.n, max(int(stencil.accuracy), 1))
     _, forward_reach = _extent(one_sided)
     kind = np.where(fits, 0, np.where(above >= below, 1, -1))
     room = np.where(kind == 1, above, below) / forward_reach
-    top = np.where(fits, np.minimum(top, _power_below(cap)), np.minimum(top, _power_below(room)))
+    top = np.where(fits, np.minimum(top, power_below(cap)), np.minimum(top, power_below(room)))
     check_argument(bool(np.all(top > 0)), "`bounds` leave no room to step from x")
     return Reach(kind, top)
 
 
-def _power_below(value) -> np.ndarray:
+def power_below(value) -> np.ndarray:
     """The largest power of two at most ``value`` (0 where value is 0)."""
     value = np.minimum(np.asarray(value, dtype=float), 2.0**1000)
     with np.errstate(divide="ignore"):

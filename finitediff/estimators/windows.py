@@ -65,6 +65,7 @@ class Choice:
     settled: np.ndarray   # TAIL_ROWS rows below the chosen one: finer steps were tried
     size: np.ndarray      # max |f| over the window's rows
     rounding: np.ndarray  # the rounding of f's values used for the chosen entry
+    first: np.ndarray     # the first (coarsest) row of the window used (-1: none)
 
 
 def minimum_ratio(expected: float) -> float:
@@ -148,7 +149,8 @@ def _windows(good, delta, small, implied, magnitude, noise):
     return first, last
 
 
-def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0) -> Choice:
+def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0,
+           epsilon=0.0) -> Choice:
     """The best trusted entry per element of a ladder of base estimates.
 
     Parameters
@@ -168,13 +170,15 @@ def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0) ->
     noise : float or ndarray, shape (m,)
         A known noise level of f (standard deviation, times a safety factor):
         differences it explains count as rounding.
+    epsilon : float or ndarray, shape (m,)
+        The machine epsilon of f's values (for the rounding floor of an entry).
     """
     count, size = table.shape
     if count < 3:   # no window fits
         nothing = np.full(size, np.nan)
         return Choice(nothing, np.full(size, np.inf), np.full(size, -1), np.full(size, -1),
                       np.zeros(size, dtype=bool), np.zeros(size, dtype=bool), np.zeros(size),
-                      nothing)
+                      nothing, np.full(size, -1))
     weight = np.broadcast_to(weight, table.shape)
     roundoff = weight * level
     good, asymptotic, delta, small = _classify(table, roundoff, ladder)
@@ -194,17 +198,29 @@ def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0) ->
     measured = np.max(np.where((rows[1:] > tail_from) & plausible, implied, 0.0), axis=0)
     rounding_level = np.maximum(level, MEASURED_SAFETY * measured)
     _, rounding = neville(table, weight * rounding_level, steps, ladder)
-    value, error, row, column = _best(values, rounding, ladder, first, last)
+    value, error, row, column, _ = _best(values, rounding, ladder, first, last)
     # The entries below the chosen one in its column stopped improving: their
     # differences show the rounding that column really carries.
     measured = _column_rounding(values, unit, row, column, cap)
     rounding_level = np.maximum(rounding_level, MEASURED_SAFETY * measured)
     _, rounding = neville(table, weight * rounding_level, steps, ladder)
-    value, error, row, column = _best(values, rounding, ladder, first, last)
+    value, error, row, column, truncation = _best(values, rounding, ladder, first, last)
     found = np.isfinite(error)
-    used = rounding_level[np.clip(row, 0, count - 1), np.arange(size)]
+    # f's values near x are at least as large as the largest over the rows the
+    # entry combines; where f is computed by cancellation (a residual squared
+    # at its zero, x − sin x at 0) its rounding follows the terms, not the
+    # tiny values next to x: the entry's rounding is at least ε times that.
+    elements = np.arange(size)
+    q = np.clip(row, 0, count - 1)
+    k = np.clip(column, 0, values.shape[1] - 1)
+    used = (rows >= (q - k)[None]) & (rows <= q[None])
+    largest = np.max(np.where(used, magnitude, 0.0), axis=0)
+    floor = epsilon * largest * unit[q, k, elements]
+    error = np.where(found, truncation + ROUNDOFF_WEIGHT * np.maximum(
+        rounding[q, k, elements], floor), error)
+    used = rounding_level[q, elements]
     return Choice(value, error, row, column, found, found & (count - 1 - row >= TAIL_ROWS),
-                  scale, np.where(found, used, np.nan))
+                  scale, np.where(found, used, np.nan), np.where(found, first, -1))
 
 
 def _column_rounding(values, unit, row, column, cap):
@@ -241,7 +257,7 @@ def _best(values, rounding, ladder, first, last):
     F, or d is at rounding level.
     """
     count, columns, size = values.shape
-    best = [np.full(size, v) for v in (np.nan, np.inf, np.inf, -1, -1)]
+    best = [np.full(size, v) for v in (np.nan, np.inf, np.inf, -1, -1, np.inf)]
     best_rounding = np.zeros(size, dtype=bool)
     with np.errstate(all="ignore"):
         for k in range(columns):
@@ -277,7 +293,8 @@ def _best(values, rounding, ladder, first, last):
                 margin = np.where(at_roundoff & best_rounding, PREFER_COARSER, 1.0)
                 better = (inside & (converging | at_roundoff) & np.isfinite(error)
                           & (score * margin < best[2]))
-                for i, new in enumerate((values[q, k], error, score, q, k)):
+                truncation = error - ROUNDOFF_WEIGHT * rounding[q, k]
+                for i, new in enumerate((values[q, k], error, score, q, k, truncation)):
                     best[i] = np.where(better, new, best[i])
                 best_rounding = np.where(better, at_roundoff, best_rounding)
-    return best[0], best[1], best[3], best[4]
+    return best[0], best[1], best[3], best[4], best[5]
