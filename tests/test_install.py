@@ -101,7 +101,8 @@ def test_help_works_and_dir_advertises_only_what_resolves_on_a_core_install():
         "print(sorted(set(dir(finitediff)) - set(finitediff.__all__)), dir(finitediff.testing))"
     )
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "['__version__'] ['assert_derivative_close', 'assert_gradients_match']"
+    assert completed.stdout.strip() == (
+        "['__version__'] ['assert_derivative_close', 'assert_gradients_match']")
 
 
 @pytest.mark.parametrize(("name", "extra"), [

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..result import Status
-from .kinks import divergence, one_sided, smoothness
+from .kinks import divergence, smoothness
 from .ladder import Ladder
 from .windows import choose
 

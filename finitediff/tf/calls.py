@@ -76,7 +76,7 @@ def _componentwise(flat: FlatModel):
     output along every component. Points that coincide (the same component
     moved to the same value for every output, or x itself) are evaluated once.
     """
-    x, size = flat.x, flat.x.size
+    x = flat.x
     outputs = flat.layout.output_size
 
     def function(points, index):
