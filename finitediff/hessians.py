@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import BudgetError, check_argument
+from .errors import BudgetError
 from .estimators.steps import reach, top_steps
 from .outcome import finish, settle
 from .result import Status
@@ -67,7 +67,6 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
     lines, tops, kinds, rows, cols, a_i, a_j, sign = _lines(flat, placed, flat_limits, stencil)
     try:
         centre = evaluator(x[None])[0]
-        check_argument(np.isrealobj(centre), "`f` must return real values for hessian")
         out = np.shape(centre)
         if d == 0:
             empty = np.zeros(out + x.shape * 2)
@@ -78,13 +77,20 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
     except BudgetError:
         return budget(evaluator, x)
     # per line and output: (L, m) -> per output a (d, d) matrix, (m, d, d)
-    df, err, codes = _polarise(estimate.value, estimate.error, estimate.status, d, rows, cols,
-                               a_i, a_j, sign)
-    steps = np.zeros_like(df)
-    steps[:, np.arange(d), np.arange(d)] = estimate.scale[:d].T
-    steps[:, rows, cols] = steps[:, cols, rows] = estimate.scale[d:].T
-    size = (np.max(estimate.size, axis=0)[:, None, None]
-            / np.minimum.outer(placed.top, placed.top)[None] ** 2)
+    value, error, status = estimate.value, estimate.error, estimate.status
+    size = np.max(estimate.size, axis=0)
+    m = value.shape[1]
+    if np.iscomplexobj(centre):  # real and imaginary parts came as outputs of their own
+        m //= 2
+        value = value[:, :m] + 1j * value[:, m:]
+        error = np.hypot(error[:, :m], error[:, m:])
+        status = np.minimum(status[:, :m], status[:, m:])
+        size = np.maximum(size[:m], size[m:])
+    df, err, codes = _polarise(value, error, status, d, rows, cols, a_i, a_j, sign)
+    steps = np.zeros(df.shape)
+    steps[:, np.arange(d), np.arange(d)] = estimate.scale[:d, :m].T
+    steps[:, rows, cols] = steps[:, cols, rows] = estimate.scale[d:, :m].T
+    size = size[:, None, None] / np.minimum.outer(placed.top, placed.top)[None] ** 2
     codes = settle(df, err, codes, size, tolerance)
     shape = out + x.shape * 2
     notes = []
@@ -102,7 +108,7 @@ def _polarise(value, error, status, d, rows, cols, a_i, a_j, sign):
     diagonal_error, pair_error = error[:, :d], error[:, d:]
     denominator = 2.0 * a_i * a_j
     count = value.shape[0]
-    df = np.zeros((count, d, d))
+    df = np.zeros((count, d, d), dtype=value.dtype)
     err = np.zeros((count, d, d))
     codes = np.zeros((count, d, d), dtype=np.int64)
     diag = np.arange(d)
