@@ -54,6 +54,10 @@ __all__ = ["derivative", "jvp", "gradient", "jacobian", "hessian", "estimate_ste
 #: Multiple of the rounding the arguments cause, in the error of an explicit step.
 ROUNDING_WEIGHT = 1.5
 
+#: An estimated noise level (``noise="auto"``: nine samples) is uncertain by
+#: about a factor of two; it is taken this many times larger.
+AUTO_NOISE_SAFETY = 2.0
+
 
 def _estimate(lines, stencil: Stencil, *, bottom, epsilon, step_given: bool, fast: bool,
               noise=0.0, condition=None) -> LineEstimate:
@@ -87,8 +91,8 @@ def _at_steps(lines, stencil: Stencil, epsilon, condition=None) -> LineEstimate:
                         np.broadcast_to(lines.top[:, None], shape).copy(),
                         np.where(finite, int(Status.SUCCESS), int(Status.NONFINITE)),
                         np.full(shape, np.nan), np.full(shape, np.nan),
-                        np.zeros(lines.count, dtype=np.int64), np.full(shape, np.nan),
-                        estimate.magnitude, np.zeros(shape, dtype=int), np.full(shape, np.nan),
+                        np.full(lines.count, estimate.points, dtype=np.int64),
+                        np.full(shape, np.nan), estimate.magnitude, np.zeros(shape, dtype=int), np.full(shape, np.nan),
                         np.zeros(shape, dtype=bool), np.full(shape, -1))
 
 
@@ -286,7 +290,7 @@ def _elementwise(evaluator, x, stencil, step, scale, limits, noise, tolerance):
     notes = []
     level = 0.0
     if noise == "auto":
-        level = np.nan_to_num(sample_noise(evaluator, x)[0], nan=0.0).ravel()
+        level = AUTO_NOISE_SAFETY * np.nan_to_num(sample_noise(evaluator, x)[0], nan=0.0).ravel()
     elif noise is not None:
         level = noise
     n = stencil.n

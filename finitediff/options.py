@@ -176,9 +176,13 @@ def check_noise(noise):
     """``noise``: None, ``"auto"`` or the standard deviation of f's noise."""
     if noise is None or (isinstance(noise, str) and noise == "auto"):
         return noise
-    return _nonnegative_float("noise", noise) if not isinstance(noise, str) else \
-        check_argument(False, f"`noise` must be None, 'auto' or a non-negative float, "
-                       f"got {noise!r}")
+    try:
+        value = float(noise)
+    except (TypeError, ValueError):
+        value = math.nan
+    check_argument(math.isfinite(value) and value >= 0 and not isinstance(noise, (bool, str)),
+                   f"`noise` must be None, 'auto' or a non-negative float, got {noise!r}")
+    return value
 
 
 def check_max_nfev(max_nfev) -> int | None:

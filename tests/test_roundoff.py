@@ -3,8 +3,6 @@
 import numpy as np
 
 from finitediff import derivative, hessian
-from finitediff.adaptive import step_scales
-from finitediff.roundoff import measured_noise
 
 
 def _chain(x):
@@ -36,36 +34,23 @@ def test_hessian_of_a_sum_that_cancels_stays_within_its_error():
     assert error.max() < 1e-9
 
 
-def _samples(f, n=1):
-    scales = step_scales(n)
-    offsets = np.array([-1.0, 0.0, 1.0])
-    factors = np.unique(np.multiply.outer(scales, offsets)) * 0.5
-    return factors, f(1.0 + factors)[:, None], scales
+def test_smooth_function_error_stays_at_rounding_level():
+    res = derivative(np.exp, 1.0)
+    assert abs(res.df - np.e) <= res.error < 1e-12 * np.e
 
 
-def test_smooth_function_has_no_measured_noise_beyond_rounding():
-    factors, values, scales = _samples(np.exp)
-    level = measured_noise(factors, values, scales)
-    assert level[0] <= 10 * np.finfo(float).eps * np.e
-
-
-def test_additive_noise_is_measured():
+def test_additive_noise_is_measured_without_a_hint():
     rng = np.random.default_rng(3)
-    factors, values, scales = _samples(np.sin)
-    noisy = values + 1e-10 * rng.standard_normal(values.shape)
-    level = measured_noise(factors, noisy, scales)[0]
-    assert 3e-11 < level < 3e-10
+    res = derivative(lambda x: np.sin(x) + 1e-10 * rng.standard_normal(np.shape(x)), 0.5)
+    quiet = derivative(np.sin, 0.5)
+    assert abs(res.df - np.cos(0.5)) <= res.error
+    assert res.error > 100 * quiet.error
 
 
-def test_oscillation_is_not_taken_for_noise():
-    factors, values, scales = _samples(lambda x: np.cos(3000 * x))
-    assert measured_noise(factors, values, scales)[0] == 0.0
-
-
-def test_non_finite_samples_give_no_level():
-    factors, values, scales = _samples(np.exp)
-    values[len(values) // 2 + 1] = np.nan  # next to the centre, inside every fit
-    assert measured_noise(factors, values, scales)[0] == 0.0
+def test_fast_oscillation_is_not_taken_for_noise():
+    res = derivative(lambda x: np.cos(3000 * x), 1.0)
+    exact = -3000 * np.sin(3000.0)
+    assert abs(res.df - exact) <= res.error < 1e-8 * abs(exact)
 
 
 def test_noisy_black_box_error_bounds_hold_without_noise_hint():
@@ -91,7 +76,9 @@ def test_declared_float32_precision_floors_the_error():
     res = derivative(_Float32Exp(), 0.5)
     floor = np.finfo(np.float32).eps * np.exp(0.5) / res.step
     assert res.error >= floor
-    assert abs(res.df - np.exp(0.5)) < 1e-10  # the values were exact all along
+    # the values were exact all along: the step chosen for float32 rounding
+    # leaves a truncation error far below the float32 floor
+    assert abs(res.df - np.exp(0.5)) < 1e-3 * res.error
 
 
 def test_cancellation_at_a_zero_derivative_is_inside_the_error():

@@ -1,21 +1,24 @@
-"""Many lines at close to the cost of a fixed stencil: a pilot, then four points a line.
+"""Many lines at close to the cost of a fixed stencil: a pilot, then six points a line.
 
 A gradient, Jacobian or Hessian differentiates along many lines. Scanning
 each one down its own ladder costs some twenty points a line; most lines of
 one function behave alike, though. So one *pilot* line, a combination of all
 directions (it changes as fast as the fastest of them), is scanned in full:
 it shows the length on which f changes and the rounding f's values really
-carry. Every line then gets the accuracy-4 central stencil at a step chosen
-from the pilot, four points a line (five for second derivatives, the centre
-shared by all). Its error is taken from the accuracy-2 stencil on its inner
-points, which bounds the truncation of the accuracy-4 one wherever both are
-in their asymptotic range, plus the measured rounding.
+carry. Every line then gets the accuracy-2 central stencil at the steps h,
+2h and 4h chosen from the pilot, six points a line (the centre shared by
+all): a three-row ladder. Richardson's first column gives the accuracy-4
+estimates ``R(h)`` and ``R(2h)``; ``R(h)`` is returned with the error
+``2·|R(h) − R(2h)| / 15`` (the leading-order truncation of ``R(h)``, doubled)
+plus the measured rounding.
 
-Each line is then checked on its own points: the values are finite, the two
-stencils agree closely enough that the step is well inside the asymptotic
-range (a line along which f varies much faster than along the pilot fails
-here), and for first derivatives f is not kinked (its even part shrinks like
-h², not h). The lines that fail go to the full scan, and only they.
+Each line is then checked on its own points: the values are finite, the
+base estimates converge at the rate of their leading term (their differences
+shrink by 4 ± 25% from 4h to h, or are at rounding level), which shows the
+steps inside the asymptotic range (a line along which f varies much faster
+than along the pilot fails here), the error is small against the derivative,
+and for first derivatives f is not kinked (its even part shrinks like h²,
+not h). The lines that fail go to the full scan, and only they.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import numpy as np
 
 from ..result import Status
 from ..stencil import Stencil
-from .fixed import at_step
+from .fixed import apply_stencil
 from .ladder import ladder_for
 from .scan import LineEstimate, scan
 
@@ -35,10 +38,17 @@ __all__ = ["FAST_MIN_LINES", "fast_scan"]
 
 #: Below this many lines the full scan of every line is cheap enough.
 FAST_MIN_LINES = 4
-#: The accuracy-2 and accuracy-4 estimates of a line must agree to this
-#: fraction of the derivative's size: the step is then deep in the range
-#: where the truncation expansion holds.
-AGREEMENT = 1e-4
+#: A line's error must be below this fraction of its derivative's size.
+AGREEMENT = 1e-6
+#: The differences of the base estimates shrink by 4 from 4h to h when the
+#: leading term dominates; this much either way is accepted.
+RATIO_LOW, RATIO_HIGH = 3.0, 5.0
+#: Safety factor on the truncation estimate, and the multiple of the rounding
+#: bound added to the error (as in the scan).
+SAFETY = 2.0
+ROUNDOFF_WEIGHT = 1.5
+#: Differences within this multiple of their rounding bound are rounding.
+ROUNDOFF_FACTOR = 2.0
 #: A line's derivative size is at least this fraction of the largest over
 #: the lines (so that a derivative that is zero does not send its line back).
 FLOOR = 1e-3
@@ -48,6 +58,10 @@ EVEN_RATIO = 3.0
 #: The rounding the pilot measured (at least ε) holds along its combined line;
 #: a single direction may see more of the terms cancel: a safety factor.
 ROUNDING_SAFETY = 8.0
+#: Rounds of the pilot's scan: it needs the length and the rounding of f, which
+#: a smooth f shows in the first rounds; an output that needs more (one that
+#: only rounding moves along the pilot) is left unresolved there.
+PILOT_ROUNDS = 3
 #: A kink needs the even part this many times above its rounding to be seen.
 EVEN_ROUNDING = 10.0
 
@@ -58,11 +72,55 @@ def _fast_stencil(n: int) -> Stencil:
 
 
 @dataclass
+class _ThreeSteps:
+    """Per line and output ``(L, m)``: the estimate ``R(h)``, its error, whether the
+    base estimates converge, the size of f, and f's even part at h and 2h."""
+
+    value: np.ndarray
+    error: np.ndarray
+    converging: np.ndarray
+    magnitude: np.ndarray
+    even: np.ndarray
+    even_wide: np.ndarray
+
+
+def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeSteps:
+    """The accuracy-2 central stencil at h, 2h and 4h (``lines.top`` is h) and the
+    accuracy-4 estimates from it; ``rounding`` (per output) is the rounding of
+    f's values, at least ``ε·|f|`` at every point."""
+    base = Stencil.central(n, 2)
+    factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
+                              | {-2.0, -1.0, 0.0, 1.0, 2.0}))
+    sampled, _ = lines.sample(factors, np.arange(lines.count))       # (F, L, m)
+    values = {float(t): sampled[i] for i, t in enumerate(factors)}
+    step = lines.top[:, None]
+    rows = []
+    for scale in (1.0, 2.0, 4.0):
+        value, relative = apply_stencil(base, values, step, scale)
+        absolute = rounding * base.weight_sum / (scale * step) ** n
+        rows.append((value, np.maximum(epsilon * relative, absolute)))
+    (t1, r1), (t2, r2), (t4, r4) = rows
+    fine, wide = (4 * t1 - t2) / 3, (4 * t2 - t4) / 3
+    error = SAFETY * np.abs(fine - wide) / 15 + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
+    d_fine, d_wide = t1 - t2, t2 - t4
+    at_rounding = (np.abs(d_fine) <= ROUNDOFF_FACTOR * (r1 + r2)) & (
+        np.abs(d_wide) <= ROUNDOFF_FACTOR * (r2 + r4))
+    ratio = d_wide / d_fine
+    converging = at_rounding | ((ratio >= RATIO_LOW) & (ratio <= RATIO_HIGH))
+    even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
+    even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
+    return _ThreeSteps(fine, error, converging, np.max(np.abs(sampled), axis=0), even,
+                       even_wide)
+
+
+@dataclass
 class _Pilot:
-    """What the pilot found: a relative step, and f's rounding relative to its size."""
+    """What the pilot found: a relative step, and the rounding of f's values per
+    output (absolute: f computed by cancellation carries the rounding of its
+    terms, however small f itself is)."""
 
     scale: float
-    relative_rounding: float
+    rounding: np.ndarray
 
 
 @functools.lru_cache(maxsize=8)
@@ -79,18 +137,25 @@ def _unit_scale(n: int) -> float:
 
 
 def _pilot(lines, n, epsilon, bottom) -> _Pilot | None:
-    """Scan one combined line; None if it does not give a trusted estimate."""
+    """Scan one combined line; None unless it gives trusted estimates.
+
+    Outputs the pilot leaves unresolved (an output constant along the pilot
+    up to rounding: its terms cancel there) are tolerated; they take the
+    largest rounding the others show, and their lines are checked on their own.
+    """
     combined = lines.combined()
     estimate = scan(combined, ladder_for(Stencil.central(n, 2)), bottom=bottom,
-                    epsilon=epsilon)
-    if not np.all(estimate.status == Status.SUCCESS):
+                    epsilon=epsilon, max_rounds=PILOT_ROUNDS)
+    status = estimate.status[0]
+    success = status == Status.SUCCESS
+    if not success.any() or not np.all(success | (status == Status.UNRESOLVED)):
         return None
     # f's length along the pilot, relative to a unit-length function's
-    chosen = float(np.nanmin(estimate.scale)) / float(combined.top[0])
+    chosen = float(np.nanmin(estimate.scale[0][success])) / float(combined.top[0])
     length = min(1.0, chosen / _unit_scale(n))
     step = 2.0 * _fast_stencil(n).optimal_step() * length
-    size = max(float(np.max(estimate.size)), float(np.finfo(np.float64).tiny))
-    return _Pilot(step, float(np.nanmax(estimate.rounding)) / size)
+    rounding = np.where(success, estimate.rounding[0], np.nan)
+    return _Pilot(step, np.where(success, rounding, np.nanmax(rounding)))
 
 
 def fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarray]:
@@ -108,26 +173,24 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
     if pilot is None:
         return scan(lines, ladder_for(Stencil.central(n, 2)), bottom=bottom,
                     epsilon=epsilon), np.ones(count, dtype=bool)
-    stencil = _fast_stencil(n)
     fast_lines = lines.at_scale(pilot.scale)
-    estimate = at_step(fast_lines, stencil, epsilon,
-                       relative_level=ROUNDING_SAFETY * max(pilot.relative_rounding, epsilon))
-    value, lower = estimate.value, estimate.lower
+    three = _three_steps(fast_lines, n, ROUNDING_SAFETY * pilot.rounding, epsilon)
+    value = three.value
     with np.errstate(all="ignore"):
         size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))
-        agree = np.abs(value - lower) <= AGREEMENT * size
-        ok = agree & np.isfinite(value) & np.isfinite(estimate.error)
-        if n == 1 and estimate.even is not None:
-            even, wide = np.abs(estimate.even), np.abs(estimate.even_wide)
-            rounding = EVEN_ROUNDING * epsilon * estimate.magnitude
+        ok = (three.converging & (three.error <= AGREEMENT * size)
+              & np.isfinite(value) & np.isfinite(three.error))
+        if n == 1:
+            even, wide = np.abs(three.even), np.abs(three.even_wide)
+            rounding = EVEN_ROUNDING * epsilon * three.magnitude
             ok &= ~((even > rounding) & (wide < EVEN_RATIO * even))
     good = ok.all(axis=1) & (fast_lines.top > bottom * lines.top)
     shape = value.shape
-    result = LineEstimate(value, estimate.error, np.broadcast_to(fast_lines.top[:, None], shape),
+    result = LineEstimate(value, three.error, np.broadcast_to(fast_lines.top[:, None], shape),
                           np.full(shape, int(Status.SUCCESS)), np.full(shape, np.nan),
                           np.full(shape, np.nan), np.full(count, 0, dtype=np.int64),
-                          np.full(shape, np.nan), estimate.magnitude, np.zeros(shape, dtype=int),
-                          np.full(shape, pilot.relative_rounding), np.zeros(shape, dtype=bool),
+                          np.full(shape, np.nan), three.magnitude, np.zeros(shape, dtype=int),
+                          np.broadcast_to(pilot.rounding, shape).copy(), np.zeros(shape, dtype=bool),
                           np.full(shape, -1))
     result.value = np.array(result.value)
     result.error = np.array(result.error)

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..stencil import Stencil
 
-__all__ = ["AtStep", "at_step", "embedded_stencil"]
+__all__ = ["AtStep", "apply_stencil", "at_step", "embedded_stencil"]
 
 #: Safety factor on the truncation estimate.
 SAFETY = 2.0
@@ -43,6 +43,7 @@ class AtStep:
     even: np.ndarray | None  # (f(h) + f(-h))/2 - f(0) and the same at 2h, for kinks
     even_wide: np.ndarray | None
     slope: np.ndarray | None  # |f(h) − f(−h)| / 2h: the first derivative along the line
+    points: int = 0           # points per line besides x itself
 
 
 @functools.lru_cache(maxsize=256)
@@ -61,7 +62,9 @@ def embedded_stencil(stencil: Stencil) -> Stencil | None:
     return inner_stencil if inner_stencil.accuracy < stencil.accuracy else None
 
 
-def _apply(stencil: Stencil, values: dict, step, scale: float = 1.0):
+def apply_stencil(stencil: Stencil, values: dict, step, scale: float = 1.0):
+    """The stencil at ``scale·step`` on sampled values ``{factor: f}``: the estimate
+    and ``Σ|w·f| / (scale·step)^n`` (its rounding per unit of relative rounding)."""
     # Σw = 0 for n >= 1: differences from f(x) give the same sum, exactly 0 where
     # f does not change along the line
     base = values[0.0] if stencil.n >= 1 and 0.0 in values else 0.0
@@ -85,7 +88,7 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
         value = value[0] * stencil.support_weights[0]
         magnitude = np.abs(value)
         error = 2.0 * max(epsilon, relative_level) * magnitude
-        return AtStep(value, error, value, error, magnitude, None, None, None)
+        return AtStep(value, error, value, error, magnitude, None, None, None, 0)
     inner = embedded_stencil(stencil)
     offsets = set(stencil.support) | {0}
     if inner is None:
@@ -97,13 +100,13 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
     values = {float(t): sampled[i] for i, t in enumerate(factors)}
     step = lines.top[which][:, None]
     with np.errstate(all="ignore"):
-        value, rounding = _apply(stencil, values, step)
+        value, rounding = apply_stencil(stencil, values, step)
         magnitude = np.max(np.abs(sampled), axis=0)
         if inner is not None:
-            lower, lower_rounding = _apply(inner, values, step)
+            lower, lower_rounding = apply_stencil(inner, values, step)
             truncation = np.abs(value - lower)
         else:
-            lower, lower_rounding = _apply(stencil, values, step, 2.0)
+            lower, lower_rounding = apply_stencil(stencil, values, step, 2.0)
             truncation = np.abs(value - lower) / (2.0 ** stencil.accuracy - 1.0)
         roundoff = max(epsilon, relative_level) * (rounding + lower_rounding)
         if inner is None:
@@ -120,4 +123,5 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
             slope = np.abs(values[1.0] - values[0.0]) / step
         elif -1.0 in values:
             slope = np.abs(values[0.0] - values[-1.0]) / step
-    return AtStep(value, error, lower, roundoff, magnitude, even, even_wide, slope)
+    return AtStep(value, error, lower, roundoff, magnitude, even, even_wide, slope,
+                  int(np.sum(factors != 0.0)))

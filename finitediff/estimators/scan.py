@@ -303,7 +303,8 @@ def _record(result, samples, done, choice, kink, forward, backward, slope, steps
     # f undefined at x itself (0·sin(1/0)): whatever the sides show, no derivative at x
     centre, _ = samples.at(np.zeros(1))
     undefined = ~np.isfinite(centre[0][done].reshape(-1))
-    status = np.where(undefined & np.isfinite(value), int(Status.NOT_DIFFERENTIABLE), status)
+    defined_near = np.isfinite(samples.values[:, done]).any(axis=0).reshape(-1)
+    status = np.where(undefined & defined_near, int(Status.NOT_DIFFERENTIABLE), status)
     chosen_scale = np.where(row >= 0, steps[np.clip(row, 0, len(steps) - 1),
                                             np.arange(len(row)) // outputs], np.nan)
     reshape = (len(lines), outputs)

@@ -46,6 +46,9 @@ MEASURED_SAFETY = 6.0
 #: Rows an estimate needs below its own before the scan may stop: they show
 #: that finer steps no longer help and how large the rounding really is.
 TAIL_ROWS = 2
+#: Measured rounding this many times ε·|f| asks for ALERT_TAIL_ROWS rows below.
+ALERT = 4.0
+ALERT_TAIL_ROWS = 4
 #: A finer entry replaces a coarser one only if its score is this many times smaller.
 PREFER_COARSER = 2.0
 #: Weight of the rounding bound when entries are compared (its typical share:
@@ -219,7 +222,11 @@ def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0,
     error = np.where(found, truncation + ROUNDOFF_WEIGHT * np.maximum(
         rounding[q, k, elements], floor), error)
     used = rounding_level[q, elements]
-    return Choice(value, error, row, column, found, found & (count - 1 - row >= TAIL_ROWS),
+    # rounding well above ε·|f| (f computed by cancellation) is measured from a
+    # few differences, which can all be small by chance: more rows settle it
+    alerted = used > ALERT * level[q, elements]
+    tail = np.where(alerted, ALERT_TAIL_ROWS, TAIL_ROWS)
+    return Choice(value, error, row, column, found, found & (count - 1 - row >= tail),
                   scale, np.where(found, used, np.nan), np.where(found, first, -1))
 
 
