@@ -92,8 +92,8 @@ def _at_steps(lines, stencil: Stencil, epsilon, condition=None) -> LineEstimate:
                         np.where(finite, int(Status.SUCCESS), int(Status.NONFINITE)),
                         np.full(shape, np.nan), np.full(shape, np.nan),
                         np.full(lines.count, estimate.points, dtype=np.int64),
-                        np.full(shape, np.nan), estimate.magnitude, np.zeros(shape, dtype=int), np.full(shape, np.nan),
-                        np.zeros(shape, dtype=bool), np.full(shape, -1))
+                        np.full(shape, np.nan), estimate.magnitude, np.zeros(shape, dtype=int),
+                        np.full(shape, np.nan), np.zeros(shape, dtype=bool), np.full(shape, -1))
 
 
 def _merge(into: LineEstimate, part: LineEstimate, mask) -> None:

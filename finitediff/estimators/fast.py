@@ -190,8 +190,8 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
                           np.full(shape, int(Status.SUCCESS)), np.full(shape, np.nan),
                           np.full(shape, np.nan), np.full(count, 0, dtype=np.int64),
                           np.full(shape, np.nan), three.magnitude, np.zeros(shape, dtype=int),
-                          np.broadcast_to(pilot.rounding, shape).copy(), np.zeros(shape, dtype=bool),
-                          np.full(shape, -1))
+                          np.broadcast_to(pilot.rounding, shape).copy(),
+                          np.zeros(shape, dtype=bool), np.full(shape, -1))
     result.value = np.array(result.value)
     result.error = np.array(result.error)
     result.scale = np.array(result.scale)
