@@ -43,6 +43,9 @@ ROUNDING_CAP = 1e-12
 #: Factor on the rounding measured from differences that stopped shrinking
 #: (one sample of a random quantity, and a worst-case sum in the denominator).
 MEASURED_SAFETY = 6.0
+#: Implied rounding falling by this factor difference after difference, of
+#: one sign, is a truncation that converges slowly (not rounding).
+DRIFT = 2.0
 #: Rows an estimate needs below its own before the scan may stop: they show
 #: that finer steps no longer help and how large the rounding really is.
 TAIL_ROWS = 2
@@ -130,9 +133,25 @@ def _classify(table, roundoff, ladder: Ladder):
     return good, asymptotic, delta, small
 
 
+def _drifting(delta, implied, small):
+    """Per difference: it starts three of one sign, none at the ε-model's rounding,
+    whose implied rounding falls by more than DRIFT each time. Rounding is as
+    large at every step and of either sign: these are a slow truncation."""
+    drift = np.zeros(delta.shape, dtype=bool)
+    if len(delta) >= 3:
+        a, b, c = delta[:-2], delta[1:-1], delta[2:]
+        with np.errstate(all="ignore"):
+            same = (np.sign(a) == np.sign(b)) & (np.sign(b) == np.sign(c)) & (a != 0)
+            falling = (implied[:-2] > DRIFT * implied[1:-1]) & (
+                implied[1:-1] > DRIFT * implied[2:])
+        drift[:-2] = same & falling & ~(small[:-2] | small[1:-1] | small[2:])
+    return drift
+
+
 def _windows(good, delta, small, implied, magnitude, noise):
     """First and last row of the coarsest valid window per element (-1 if none)."""
     count, size = good.shape
+    drift = _drifting(delta, implied, small)
     first = np.full(size, -1)
     last = np.full(size, -1)
     start = np.zeros(size, dtype=int)
@@ -145,7 +164,7 @@ def _windows(good, delta, small, implied, magnitude, noise):
             continue
         inside = (rows >= start) & (rows <= end)
         scale = np.max(np.where(inside, magnitude, 0.0), axis=0)
-        explained = small | (implied <= np.maximum(ROUNDING_CAP * scale, noise))
+        explained = small | ((implied <= np.maximum(ROUNDING_CAP * scale, noise)) & ~drift)
         valid = pending & np.all(explained | (rows[1:] <= end), axis=0)
         first = np.where(valid, start, first)
         last = np.where(valid, end, last)
@@ -287,9 +306,16 @@ def _best(values, rounding, ladder, first, last):
                     fine = np.where(fine_noise & (q + 1 <= last), np.inf, fine)
                 else:
                     fine = np.full(size, np.nan)
-                observed = np.fmax(np.where((coarse >= low) & (coarse <= high), coarse, np.nan),
-                                   np.where((fine >= low) & (fine <= high), fine, np.nan))
-                converging = ~np.isnan(observed)
+                coarse_ok = (coarse >= low) & (coarse <= high)
+                fine_ok = (fine >= low) & (fine <= high)
+                observed = np.fmax(np.where(coarse_ok, coarse, np.nan),
+                                   np.where(fine_ok, fine, np.nan))
+                # both neighbours, where they are asymptotic differences, must
+                # shrink at the column's rate: one alone can be a sequence
+                # turning round (a difference that happens to be small)
+                coarse_bad = ~np.isnan(coarse) & ~coarse_ok
+                fine_bad = ~np.isnan(fine) & np.isfinite(fine) & ~fine_ok
+                converging = ~np.isnan(observed) & ~(coarse_bad | fine_bad)
                 likely = np.where(at_roundoff, np.abs(d),
                                   np.abs(d) / (np.fmin(observed, expected) - 1.0))
                 error = (np.where(at_roundoff, likely, SAFETY * likely)
