@@ -1,0 +1,331 @@
+"""Violations found by ``python -m benchmarks.hostile2_probe``: each a minimal reproduction.
+
+Every test marked ``xfail(strict=True)`` fails today, with the reason, so
+that it turns into an error (XPASS) the day the engine is fixed and the mark
+can be removed; the few without the mark were found on b5c9e56 and hold
+since eb36d2b (regression tests). Most are results with ``success=True`` whose
+error does not bound the true error (the worst bug); a few are crashes,
+leaked warnings and refusals of a derivative that was fine. References are
+analytic or mpmath at 60 digits or more; ``trust_checks.py`` says what an
+honest result is.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import mpmath as mp
+import numpy as np
+import pytest
+from trust_checks import assert_honest
+
+from finitediff import Status, Stencil, derivative, estimate_step, gradient, hessian, jacobian, jvp
+
+
+def mp_derivative(f_mp, x, n: int = 1, digits: int = 60):
+    """``f^(n)(x)`` at ``digits`` digits, x taken exactly."""
+    with mp.workdps(digits):
+        return float(mp.diff(f_mp, mp.mpf(x), n))
+
+
+def stencil_at(stencil: Stencil, f, x: float, step: float) -> float:
+    """The stencil applied at ``step`` as a user would: Σ w_k f(x + o_k h) / h^n."""
+    points = np.array([x + o * step for o in stencil.offsets])
+    weights = np.array([float(w) for w in stencil.weights])
+    with np.errstate(all="ignore"):
+        return float(np.sum(weights * f(points)) / np.float64(step) ** stencil.n)
+
+
+# -- huge x: the lattice of x is coarser than any feature of f ---------------------------
+@pytest.mark.xfail(strict=True, reason="at |x| >= 1e100 a derivative of order >= 2 of cos comes "
+                   "back 0 ± 0 (or ±1e-196 ± 1e-208) with success: the lattice limit is "
+                   "only applied to n = 1")
+@pytest.mark.parametrize("x, n", [(1e100, 2), (1e308, 2), (3.242493379249371e115, 3)])
+def test_cos_at_huge_x_higher_order_is_right_or_refused(x, n):
+    with mp.workdps(400):
+        exact = float(mp.diff(mp.cos, mp.mpf(x), n))
+    assert_honest(derivative(np.cos, x, n=n), exact)
+
+
+# -- rounding of f much larger than eps·|f| (cancellation, quantization) ------------------
+@pytest.mark.xfail(strict=True, reason="f computed with cancellation is a staircase at fine "
+                   "steps; the scan walks down to steps far below the round-off-balanced one "
+                   "(7e-15 at x = 1e-3) and trusts a stair's slope: -1000 ± 0.05 for -8.3e-5")
+@pytest.mark.parametrize("source, x", [
+    ("(1 - np.cos(x)) / x**2", 1e-3),
+    ("(np.exp(x) - 1 - x) / x**2", 1e-4),
+    ("np.sqrt(x**2 + 1) - x", 1e5),
+])
+def test_cancellation_staircase_is_right_or_refused(source, x):
+    f = eval("lambda x: " + source, {"np": np})
+    f_mp = eval("lambda x: " + source, {"np": mp})
+    assert_honest(derivative(f, x), mp_derivative(f_mp, x))
+
+
+@pytest.mark.xfail(strict=True, reason="values rounded to 1e-6 are noise of 5e-7 that the "
+                   "rounding model (eps·|f|) does not know: 5.24288 ± 5e-10 for 5.24461")
+def test_values_rounded_to_six_decimals_are_right_or_refused():
+    x = 1.6572007099541328
+    res = derivative(lambda x: np.round(np.exp(x), 6), x, n=2)
+    assert_honest(res, math.exp(x))
+
+
+@pytest.mark.xfail(strict=True, reason="float16 values: the third derivative of tanh is "
+                   "0.2375 ± 0.017 for 0.1858 (true error 0.052)")
+def test_float16_values_third_derivative_has_a_bound_that_holds():
+    x = -2.1758758577244484
+    res = derivative(lambda x: np.float16(np.tanh(x)), x, n=3)
+    assert_honest(res, mp_derivative(mp.tanh, x, 3))
+
+
+@pytest.mark.xfail(strict=True, reason="points next to a bound at x ≈ -2 round to the lattice "
+                   "of 2 (4.4e-16), a 4e-6 relative error in x - lo that the bound leaves out: "
+                   "2.821e24 ± 9.9e22 for 2.955e24")
+def test_sqrt_next_to_a_bound_away_from_zero_has_a_bound_that_holds():
+    x = -1.9999999998901365
+    res = derivative(lambda x: np.sqrt(x + 2.0), x, n=3, bounds=(-2.0, -1.999999))
+    assert_honest(res, mp_derivative(lambda t: mp.sqrt(t + 2), x, 3))
+
+
+# -- kinks and jumps the checks miss -------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="a kink whose slope jump is small against |f'| is not "
+                   "flagged: sin(x) + 1e-3·|x - 1| at 1 is 0.5403 ± 2e-13 with success, "
+                   "although the one-sided slopes differ by 2e-3")
+@pytest.mark.parametrize("a, n", [(1e-3, 1), (1e-8, 2), (1e-6, 3)])
+def test_small_kink_at_x_is_not_a_success(a, n):
+    res = derivative(lambda x: np.sin(x) + a * np.abs(x - 1.0), 1.0, n=n)
+    assert_honest(res, math.nan)
+
+
+@pytest.mark.xfail(strict=True, reason="a kink 1e-9 from x (inside every step) is averaged "
+                   "over: cos(1) ± 1e-9 with success for cos(1) - 1e-3")
+def test_kink_a_nanometre_from_x_is_right_or_refused():
+    a = 1e-3
+    res = derivative(lambda x: np.sin(x) + a * np.abs(x - (1.0 + 1e-9)), 1.0)
+    assert_honest(res, math.cos(1.0) - a)
+
+
+@pytest.mark.xfail(strict=True, reason="a jump of 1e-10 at x, n = 3: the scan stops at h = "
+                   "0.125 where J/h^3 is below its error and reports success")
+def test_small_jump_at_x_third_derivative_is_not_a_success():
+    res = derivative(lambda x: np.sin(x) + np.where(x < 1.0, 0.0, 1e-10), 1.0, n=3)
+    assert_honest(res, math.nan)
+
+
+@pytest.mark.xfail(strict=True, reason="a jump of 6e-9 1.2e-9 from x, n = 3: 0.7405130 ± "
+                   "2.9e-7 for 0.7405144 (true error 1.4e-6)")
+def test_small_jump_next_to_x_third_derivative_has_a_bound_that_holds():
+    x = -2.4046317875312346
+    res = derivative(lambda x: np.sin(x) + np.where(x < -2.404631788776813, 0.0,
+                                                    6.229478108208738e-09), x, n=3)
+    assert_honest(res, -math.cos(x))
+
+
+# -- narrow features the scan stops above ----------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="a bump of width 1e-5 five widths from x (1.4e-11 in "
+                   "f(x), far above its rounding): the scan stops after 15 points at h = 2e-3 "
+                   "and gives cos(0.5) ± 1e-13 for cos(0.5) + 1.4e-5")
+def test_bump_visible_in_f_at_x_first_derivative_is_right_or_refused():
+    centre, width = 0.5 + 5e-5, 1e-5
+    res = derivative(lambda x: np.sin(x) + np.exp(-(((x - centre) / width) ** 2)), 0.5)
+    exact = mp_derivative(lambda t: mp.sin(t) + mp.exp(-(((t - centre) / width) ** 2)), 0.5)
+    assert_honest(res, exact)
+
+
+@pytest.mark.xfail(strict=True, reason="a bump of width 1e-5 three widths from x (1.2e-4 in "
+                   "f(x)), n = 3: -0.878 ± 7e-12 with success for 2.2e13")
+def test_bump_visible_in_f_at_x_third_derivative_is_right_or_refused():
+    centre, width = 0.5 + 3e-5, 1e-5
+    res = derivative(lambda x: np.sin(x) + np.exp(-(((x - centre) / width) ** 2)), 0.5, n=3)
+    exact = mp_derivative(lambda t: mp.sin(t) + mp.exp(-(((t - centre) / width) ** 2)), 0.5, 3)
+    assert_honest(res, exact)
+
+
+# -- aliasing: every ladder step is a multiple of the smallest one sampled -------------------
+@pytest.mark.xfail(strict=True, reason="a period of 2^-10 is invisible on the ladder's lattice "
+                   "(steps 0.5·2^-q, stopped at q = 4): -1 ± 2e-12 for -41397")
+def test_oscillation_with_a_power_of_two_period_is_right_or_refused():
+    omega = 2 * np.pi * 1024
+    res = derivative(lambda x: np.cos(x) + 1e-3 * np.cos(omega * x), 0.0, n=2)
+    assert_honest(res, -1.0 - 1e-3 * omega**2)
+
+
+def test_sine_of_a_random_frequency_second_derivative_is_right_or_refused():
+    # the probe found 706.7 ± 1e-7 for 4.1e7 before the fast path of eb36d2b: a regression test
+    w, s = 3230.4086081531373, -0.8991419196168473
+    res = derivative(lambda t: np.sin(w * (s + 2 * t)), 0.0, n=2)
+    assert_honest(res, mp_derivative(lambda t: mp.sin(w * (s + 2 * t)), 0.0, 2))
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_hessian_mixed_entry_of_a_fast_sine_of_a_sum_is_right_or_refused(fast):
+    # H01 was -1.024e7 ± 1.4e-3 for +1.024e7 (fast=False too) before eb36d2b: a regression test
+    w = 3230.4086081531373
+    x = np.array([0.4964436218048278, -1.3955855414216751, 1.3873205143301721,
+                  -1.3972871998232954])
+    res = hessian(lambda x: np.sin(w * (x[..., 0] + x[..., 1])) + np.cos(x[..., 2])
+                  + np.cos(x[..., 3]), x, fast=fast)
+    exact = np.diag([0.0, 0.0, -math.cos(x[2]), -math.cos(x[3])])
+    with mp.workdps(50):
+        exact[:2, :2] = float(-mp.mpf(w) ** 2 * mp.sin(w * (mp.mpf(x[0]) + mp.mpf(x[1]))))
+    assert_honest(res, exact)
+
+
+# -- fast path, jvp ----------------------------------------------------------------------------
+def test_fast_gradient_with_a_narrow_bump_in_one_component_has_a_bound_that_holds():
+    # was -1.57001e8 ± 2.5e3 for -1.570049e8 before eb36d2b: a regression test
+    x = np.array([-0.3705948213460375, -0.030558682029829143, 1.3296652997801073,
+                  -0.34854715573339146, 0.49048457835592574])
+    height, centre, width = 0.24405720846930318, -0.3705948224897422, 1.1437047073579934e-09
+    res = gradient(lambda x: np.sum(np.sin(x), axis=-1)
+                   + height * np.exp(-(((x[..., 0] - centre) / width) ** 2)), x)
+    exact = np.cos(x)
+    exact[0] += height * mp_derivative(lambda t: mp.exp(-(((t - centre) / width) ** 2)), x[0])
+    assert_honest(res, exact)
+
+
+def test_fast_hessian_diagonal_entry_at_a_kink_is_not_a_success():
+    # H00 was 2.52 ± 0.72 with success before eb36d2b: a regression test
+    x = [21.881720582029274, 0.001007523568021718, 2.902122187325739e-05,
+         5.211627888822615e-06, 5.466380879791231]
+
+    def f(x):
+        return (0.424 * np.abs((x[..., 0] / 32.0) - 0.6838037681884148)
+                + 2.105 * np.exp(x[..., 1] / 0.00390625)
+                - 0.353 * np.abs((x[..., 2] / 1.52587890625e-05) - 1.9019347966857962)
+                + 2.578 * np.sqrt(np.abs((x[..., 3] / 0.000244140625) - 0.022383038655417895)
+                                  + 1e-12)
+                + 2.4 * np.arctan(x[..., 4] / 8.0)
+                - 1.381 * (x[..., 0] / 32.0) * (x[..., 1] / 0.00390625))
+
+    res = hessian(f, x)
+    assert not res.success[0, 0], res
+
+
+@pytest.mark.xfail(strict=True, reason="fast path (eb36d2b): the entry along a bump of width "
+                   "6e-6 is 41613.23088 ± 2.5e-5 for 41613.23073 (true error 1.4e-4); "
+                   "fast=False is honest")
+def test_fast_gradient_with_a_bump_of_micrometres_in_one_component_has_a_bound_that_holds():
+    x = np.array([0.3, -0.6, 1.1, -0.95])
+    centre, width = -0.95 + 5e-6, 6e-6
+    res = gradient(lambda x: np.sum(np.sin(x), axis=-1)
+                   + 0.3 * np.exp(-(((x[..., 3] - centre) / width) ** 2)), x)
+    exact = np.cos(x)
+    exact[3] += 0.3 * mp_derivative(lambda t: mp.exp(-(((t - centre) / width) ** 2)), x[3])
+    assert_honest(res, exact)
+
+
+@pytest.mark.xfail(strict=True, reason="fast path (eb36d2b): sin(877·(x0 + x1)), whose sum the "
+                   "pilot line cannot see: H00 = 36640.1317 ± 4.3e-4 for 36640.1296 (true "
+                   "error 2.1e-3); fast=False is honest")
+def test_fast_hessian_of_a_sine_of_a_sum_has_a_bound_that_holds():
+    w = 877.033654532959
+    x = np.array([1.390458706440719, 0.8805169616350379, 1.1925181575132302,
+                  -0.636080495122615])
+    res = hessian(lambda x: np.sin(w * (x[..., 0] + x[..., 1])) + np.cos(x[..., 2])
+                  + np.cos(x[..., 3]), x)
+    exact = np.diag([0.0, 0.0, -math.cos(x[2]), -math.cos(x[3])])
+    with mp.workdps(50):
+        exact[:2, :2] = float(-mp.mpf(w) ** 2 * mp.sin(w * (mp.mpf(x[0]) + mp.mpf(x[1]))))
+    assert_honest(res, exact)
+
+
+@pytest.mark.xfail(strict=True, reason="jvp along v with components 1e-1..1e7: 1.55e6 ± 1.9e7 "
+                   "with success for 9.18e7 (15 points, step 8 along v/max|v|)")
+def test_jvp_along_a_direction_of_mixed_scales_has_a_bound_that_holds():
+    x, v = [-0.022, 1723.0, 0.067], [-83307.0, -0.317, 1.244e7]
+    res = jvp(lambda x: np.exp(x[..., 0] / 0.077) + np.arctan(x[..., 1] / 2862.0)
+              + np.arctan(x[..., 2] / 0.072), x, v)
+    exact = (math.exp(x[0] / 0.077) / 0.077 * v[0]
+             + (1 / 2862.0) / (1 + (x[1] / 2862.0) ** 2) * v[1]
+             + (1 / 0.072) / (1 + (x[2] / 0.072) ** 2) * v[2])
+    assert_honest(res, exact)
+
+
+# -- estimate_step ---------------------------------------------------------------------------
+STEP_BOUND = pytest.mark.xfail(strict=True, reason="estimate_step's bound does not hold: "
+                               "f^(n+p) vanishing at x (sin at 0) gives a step of 0.26 and a "
+                               "bound of 5e-14 for an error of 0.017; huge x a step of 3e72; "
+                               "cancellation a bound up to 1e7 times too small")
+
+
+@pytest.mark.parametrize("stencil, source, x", [
+    pytest.param(Stencil.forward(2, 2), "np.sin(x)", 0.0, marks=STEP_BOUND),
+    pytest.param(Stencil.backward(2, 3), "np.sin(x)", 2.2801616401092434e75, marks=STEP_BOUND),
+    pytest.param(Stencil.central(2, 4), "np.sqrt(x**2 + 1) - x", 43011.0, marks=STEP_BOUND),
+    pytest.param(Stencil.central(1, 2), "(1 - np.cos(x)) / x**2", 1e-3, marks=STEP_BOUND),
+    # a step of 8.6e-14 with a bound of 0.01 for an error of 20 before eb36d2b
+    (Stencil.backward(1, 1), "(1 - np.cos(x)) / x**2", 0.004698497393143571),
+    pytest.param(Stencil.central(1, 6), "np.log(1 + x)", 4.643854481943442e-06,
+                 marks=STEP_BOUND),
+])
+def test_estimate_step_bound_holds_for_the_stencil_at_that_step(stencil, source, x):
+    f = eval("lambda x: " + source, {"np": np})
+    f_mp = eval("lambda x: " + source, {"np": mp})
+    with mp.workdps(400):
+        exact = float(mp.diff(f_mp, mp.mpf(x), stencil.n))
+    step, bound = estimate_step(stencil, f, x)
+    value = stencil_at(stencil, f, x, step)
+    assert abs(value - exact) <= bound, (step, bound, value, exact)
+
+
+@pytest.mark.xfail(strict=True, reason="estimate_step at x = 4.6e126 returns a NaN bound and "
+                   "leaks numpy overflow warnings (calculus.py, stencil.py)")
+def test_estimate_step_at_huge_x_gives_a_number_and_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        step, bound = estimate_step(Stencil.central(1, 6), np.log, 4.6e126)
+    assert not math.isnan(bound)
+
+
+# -- crashes and misleading refusals -------------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="at the largest float numpy's 'overflow encountered in "
+                   "spacing' leaks from estimators/lines.py, then OverflowError 'cannot convert "
+                   "float infinity to integer' from estimators/ladder.py")
+@pytest.mark.parametrize("f, f_mp, n", [(np.arctan, mp.atan, 1), (np.sin, mp.sin, 4)])
+def test_the_largest_float_gives_a_result_not_an_overflow_error(f, f_mp, n):
+    x = 1.7976931348623157e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = derivative(f, x, n=n)
+    with mp.workdps(400):
+        exact = float(mp.diff(f_mp, mp.mpf(x), n))
+    assert_honest(res, exact)
+
+
+@pytest.mark.xfail(strict=True, reason="a Jacobian with no outputs raises numpy's 'cannot "
+                   "reshape array of size 0 into shape (0)' from estimators/scan.py")
+def test_jacobian_of_a_map_with_no_outputs_is_empty():
+    res = jacobian(lambda x: x[..., :0], [1.0, 2.0])
+    assert np.shape(res.df) == (0, 2)
+
+
+@pytest.mark.xfail(strict=True, reason="the complex step's real cross-check steps below 0, "
+                   "where log is complex, and the call is refused as 'f returned complex "
+                   "values at real points' though log is analytic 1.3e-3 around x")
+def test_complex_step_of_log_near_zero_is_not_refused():
+    res = derivative(np.log, 0.00128, method="complex")
+    assert_honest(res, 1 / 0.00128)
+
+
+# -- over-caution: success=False although the value was fine --------------------------------------
+@pytest.mark.xfail(strict=True, reason="exact zeros of a Hessian (df exactly 0) are INACCURATE "
+                   "because their error comes from the singular pair's lines")
+def test_exactly_zero_hessian_entries_next_to_a_near_singular_pair_are_successes():
+    x = [-0.22494302669034694, -0.22466950352806975, -0.37590734094818723, -0.3112446636526851]
+    res = hessian(lambda x: 1 / np.abs(x[..., 1] - x[..., 0]) + x[..., 2] ** 2
+                  + x[..., 3] ** 2, x, fast=False)
+    zero = np.zeros((4, 4), dtype=bool)
+    zero[:2, 2:] = zero[2:, :2] = True
+    assert np.all(np.asarray(res.df)[zero] == 0.0)   # the values are right ...
+    assert np.all(np.asarray(res.success)[zero]), res  # ... and must not be refused
+
+
+@pytest.mark.xfail(strict=True, reason="with scale=512 the smooth arctan(x/0.07) is called "
+                   "NOT_DIFFERENTIABLE after 15 points (the ladder gives up 13 halvings above "
+                   "its length); scale=256 gives 7.455533 ± 7e-12")
+def test_smooth_function_with_a_generous_scale_is_not_called_not_differentiable():
+    res = derivative(lambda x: np.arctan(x / 0.07), 0.067, scale=512.0)
+    assert res.status != Status.NOT_DIFFERENTIABLE, res
+    assert_honest(res, (1 / 0.07) / (1 + (0.067 / 0.07) ** 2))
