@@ -278,6 +278,11 @@ def derivative(
 
 
 def _elementwise(evaluator, x, stencil, step, scale, limits, noise, tolerance):
+    with np.errstate(all="ignore"):   # infinities and NaN from f's values are handled
+        return _elementwise_quiet(evaluator, x, stencil, step, scale, limits, noise, tolerance)
+
+
+def _elementwise_quiet(evaluator, x, stencil, step, scale, limits, noise, tolerance):
     flat = x.ravel()
 
     def evaluate(points, which):
@@ -457,8 +462,11 @@ def jvp(f: Callable, x, v, *, accuracy=None, method="central", step=None, scale=
     step = check_step(step, ())
     scale = check_scale(scale, ())
     tolerance = check_tolerance(tolerance)
-    moved = float(np.max(np.abs(x[v != 0])))
-    top = top_steps(np.array([moved]), scale) if step is None else np.array([float(step)])
+    # the top step along v/max|v|: no component moves by more than the top
+    # step it would have alone (half of max(|x_i|, 1))
+    with np.errstate(divide="ignore"):
+        room = np.min(np.maximum(np.abs(x), 1.0)[v != 0] / (np.abs(v[v != 0]) / norm))
+    top = top_steps(np.array([room]), scale) if step is None else np.array([float(step)])
     try:
         estimate, centre = _directions(evaluator, x, (v / norm)[None], top, chosen.stencil,
                                        step_given=step is not None, kinds=np.zeros(1, int),
@@ -567,6 +575,11 @@ def jacobian(
 
 
 def _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance, default):
+    with np.errstate(all="ignore"):   # infinities and NaN from f's values are handled
+        return _jacobian_quiet(evaluator, x, chosen, step, scale, bounds, tolerance, default)
+
+
+def _jacobian_quiet(evaluator, x, chosen, step, scale, bounds, tolerance, default):
     step = check_step(step, x.shape, 1)
     scale = check_scale(scale, x.shape)
     limits = check_bounds(bounds, x)
@@ -581,7 +594,7 @@ def _jacobian(evaluator, x, chosen, step, scale, bounds, tolerance, default):
     directions = Units(np.arange(d), x.shape)
     try:
         centre = evaluator(x[None])[0]
-        if d == 0:
+        if d == 0 or np.size(centre) == 0:   # no inputs, or no outputs
             shape = np.shape(centre) + x.shape
             empty = np.zeros(shape)
             return finish(empty, empty, empty, evaluator.points, np.zeros(shape, dtype=int))
@@ -761,20 +774,32 @@ def estimate_step(stencil: Stencil, f, x: float, *, args: tuple = ()) -> tuple[f
     check_argument(np.ndim(x) == 0 and math.isfinite(float(x)),
                    f"`x` must be a finite float, got {x!r}")
     x = float(x)
-    value = abs(float(np.asarray(f(np.asarray(x), *args))))
-    if math.isinf(stencil.accuracy):
-        return 1.0, 2.0 * np.finfo(np.float64).eps * value * stencil.weight_sum
-    higher = derivative(f, x, n=stencil.n + int(stencil.accuracy), args=args)
-    size = max(value, _local_size(f, x, args, float(higher.step)))
-    scale = max(abs(x), 1.0)
-    derivative_size = abs(float(higher.df)) + float(higher.error)
-    if not (math.isfinite(derivative_size) and derivative_size > 0 and size > 0):
-        step = stencil.optimal_step() * scale
-    else:
-        step = stencil.optimal_step(f_scale=size, derivative_scale=derivative_size)
-    step = float((x + step) - x) or stencil.optimal_step() * scale
-    bound = stencil.error(step, f_scale=size, derivative_scale=derivative_size)
-    return step, 2.0 * float(bound)
+    with np.errstate(all="ignore"):
+        value = abs(float(np.asarray(f(np.asarray(x), *args))))
+        if math.isinf(stencil.accuracy):
+            return 1.0, 2.0 * np.finfo(np.float64).eps * value * stencil.weight_sum
+        higher = derivative(f, x, n=stencil.n + int(stencil.accuracy), args=args)
+        size = max(value, _local_size(f, x, args, float(higher.step)))
+        scale = max(abs(x), 1.0)
+        # the next derivative too: where f^(n+p) vanishes at x (sin at 0) the
+        # next term sets the truncation
+        after = derivative(f, x, n=stencil.n + int(stencil.accuracy) + 1, args=args)
+        derivative_size = max(abs(float(higher.df)) + float(higher.error),
+                              abs(float(after.df)) + float(after.error))
+        if not (math.isfinite(derivative_size) and derivative_size > 0 and size > 0):
+            step = stencil.optimal_step() * scale
+        else:
+            step = stencil.optimal_step(f_scale=size, derivative_scale=derivative_size)
+        step = float((x + step) - x) or stencil.optimal_step() * scale
+        bound = 2.0 * float(stencil.error(step, f_scale=size, derivative_scale=derivative_size))
+        # the model leaves out the terms after the leading one (they dominate
+        # where f^(n+p) vanishes at x) and rounding beyond ε·|f|: the stencil's
+        # own error at that step, measured, bounds it too
+        measured = derivative(f, x, n=stencil.n, method=stencil, step=step, args=args)
+    bound = max(bound, float(measured.error)) if np.isfinite(measured.error) else math.inf
+    # the model rests on the two derivative estimates: without them, no bound
+    trusted = bool(higher.success) and bool(after.success) and math.isfinite(bound)
+    return step, bound if trusted else math.inf
 
 
 def _local_size(f, x, args, step):

@@ -14,7 +14,7 @@ plus the measured rounding.
 
 Each line is then checked on its own points: the values are finite, the
 base estimates converge at the rate of their leading term (their differences
-shrink by 4 ± 25% from 4h to h, or are at rounding level), which shows the
+shrink by 4 ± 5% from 4h to h, or are at rounding level), which shows the
 steps inside the asymptotic range (a line along which f varies much faster
 than along the pilot fails here), the error is small against the derivative,
 and for first derivatives f is not kinked (its even part shrinks like h²,
@@ -41,8 +41,9 @@ FAST_MIN_LINES = 4
 #: A line's error must be below this fraction of its derivative's size.
 AGREEMENT = 1e-6
 #: The differences of the base estimates shrink by 4 from 4h to h when the
-#: leading term dominates; this much either way is accepted.
-RATIO_LOW, RATIO_HIGH = 3.0, 5.0
+#: leading term dominates; this much either way is accepted (at the step the
+#: pilot chooses a smooth line is within 1e-4 of 4).
+RATIO_LOW, RATIO_HIGH = 3.8, 4.2
 #: Safety factor on the truncation estimate, and the multiple of the rounding
 #: bound added to the error (as in the scan).
 SAFETY = 2.0
@@ -101,12 +102,16 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeS
         rows.append((value, np.maximum(epsilon * relative, absolute)))
     (t1, r1), (t2, r2), (t4, r4) = rows
     fine, wide = (4 * t1 - t2) / 3, (4 * t2 - t4) / 3
-    error = SAFETY * np.abs(fine - wide) / 15 + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
     d_fine, d_wide = t1 - t2, t2 - t4
     at_rounding = (np.abs(d_fine) <= ROUNDOFF_FACTOR * (r1 + r2)) & (
         np.abs(d_wide) <= ROUNDOFF_FACTOR * (r2 + r4))
     ratio = d_wide / d_fine
     converging = at_rounding | ((ratio >= RATIO_LOW) & (ratio <= RATIO_HIGH))
+    # R(h) is left with the h^4 term; |R(h) − R(2h)| / 15 measures it, and the
+    # ratio's departure from 4 shows it too (the h^4 term against the h^2 one)
+    departure = np.where(at_rounding, 0.0, np.abs(ratio - 4.0) / 4.0 * np.abs(d_fine))
+    truncation = np.maximum(np.abs(fine - wide) / 15, departure)
+    error = SAFETY * truncation + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
     even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
     even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
     return _ThreeSteps(fine, error, converging, np.max(np.abs(sampled), axis=0), even,

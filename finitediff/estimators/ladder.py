@@ -71,7 +71,9 @@ class Ladder:
 
     def rows_to(self, scale: float) -> int:
         """The number of rows needed for the last one to be at or below ``scale``."""
-        return max(int(math.ceil(-math.log(max(scale, 1e-300)) / math.log(self.ratio))), 0) + 1
+        scale = min(max(scale, 1e-300), 1.0)   # also for an infinite or NaN scale
+        scale = 1.0 if math.isnan(scale) else scale
+        return max(int(math.ceil(-math.log(scale) / math.log(self.ratio))), 0) + 1
 
 
 @functools.lru_cache(maxsize=256)

@@ -26,10 +26,17 @@ CHUNK_ELEMENTS = 2**22
 def bottom_scales(x_moved: np.ndarray, top: np.ndarray, n: int) -> np.ndarray:
     """The smallest scale (relative to ``top``) per line: MIN_ULPS·ulp of the
     largest coordinate it moves, and ``h^n`` clear of underflow."""
-    ulp = np.spacing(np.abs(x_moved))
+    ulp = _spacing(np.abs(x_moved))
     floor = np.maximum(MIN_ULPS * ulp, np.finfo(np.float64).tiny ** (1.0 / max(n, 1)) * 1e4)
     with np.errstate(divide="ignore"):
         return np.where(top > 0, floor / np.abs(top), np.inf)
+
+
+def _spacing(magnitude: np.ndarray) -> np.ndarray:
+    """The spacing of floats at ``magnitude`` (also at the largest float, where
+    numpy's ``spacing`` overflows)."""
+    _, exponent = np.frexp(magnitude)
+    return np.maximum(np.ldexp(1.0, exponent - 53), np.finfo(np.float64).smallest_subnormal)
 
 
 class ElementLines:

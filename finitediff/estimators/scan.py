@@ -140,7 +140,9 @@ def _rows(ladder: Ladder, samples: _Samples, count: int, bottom, top):
             (support.max() - support.min()) * steps)[..., None]
         moved = np.max(slack, axis=1)[..., None] * np.where(np.isfinite(slope), slope, 0.0)
         weight = stencil.weight_sum / power                # (Q, L)
-    beyond = scales[:, None] < bottom[None, :]             # rows finer than a line allows
+    # rows finer than a line allows, and rows whose h^n overflows (every
+    # estimate would be 0 there, whatever f does)
+    beyond = (scales[:, None] < bottom[None, :]) | ~np.isfinite(power)
     table = np.where(beyond[..., None], np.nan, table)
     return scales, steps, table, weight, magnitude, moved
 
@@ -218,7 +220,7 @@ def _scan(lines, ladder: Ladder, *, bottom, epsilon, noise, max_rounds) -> LineE
                           np.full(shape, np.nan), np.zeros(shape, dtype=bool),
                           np.full(shape, -1))
     noise = np.broadcast_to(np.asarray(noise, dtype=float), (count_lines,))
-    if count_lines == 0:
+    if count_lines == 0 or outputs == 0:
         return result
     bottom = np.maximum(np.asarray(bottom, dtype=float), 2.0**-MAX_OCTAVES)
     limit = ladder.rows_to(float(np.min(bottom)))
