@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 
 from ..extras import require_extra
 from ..sweeps import sweep
@@ -17,6 +18,9 @@ __all__ = ["add_parser", "run", "summary", "summary_table"]
 
 #: Steps per chunk: several chunks, so that a progress bar can show on long sweeps.
 CHUNK_STEPS = 8
+#: Seconds to wait for a Dask scheduler.
+CONNECT_TIMEOUT = 10
+_ADDRESS = re.compile(r"([a-z][a-z0-9+.-]*://)?[^\s:/]+:\d+/?")
 
 EXAMPLES = """\
 examples:
@@ -65,11 +69,14 @@ def _methods(text: str) -> tuple[str, ...]:
 
 
 def _client(address: str):
+    if not _ADDRESS.fullmatch(address):
+        raise ValueError(f"--scheduler: expected a Dask scheduler address such as "
+                         f"tcp://host:8786, got {address!r}")
     require_extra("dask", "--scheduler")
     from distributed import Client
 
     try:
-        return Client(address, timeout=10, set_as_default=False)
+        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise OSError(f"--scheduler: could not connect to {address!r}: {exc}") from None
 
