@@ -20,7 +20,8 @@ __all__ = ["add_parser", "run", "summary", "summary_table"]
 CHUNK_STEPS = 8
 #: Seconds to wait for a Dask scheduler.
 CONNECT_TIMEOUT = 10
-_ADDRESS = re.compile(r"([a-z][a-z0-9+.-]*://)?[^\s:/]+:\d+/?")
+_ADDRESS = re.compile(r"[a-z][a-z0-9+.-]*://\S+|[^\s:/]+:\d+")
+_METHOD = re.compile(r"(central|forward|backward)([1-9]\d?)|complex")
 
 EXAMPLES = """\
 examples:
@@ -65,6 +66,15 @@ def _methods(text: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     if not names:
         raise argparse.ArgumentTypeError("--methods: no method given")
+    for name in names:
+        match = _METHOD.fullmatch(name)
+        if not match:
+            raise argparse.ArgumentTypeError(
+                f"--methods: {name!r} is not a method: central<P>, forward<P>, backward<P> "
+                "(P the accuracy) or complex")
+        if match.group(1) == "central" and int(match.group(2)) % 2:
+            raise argparse.ArgumentTypeError(f"--methods: {name}: central stencils have an "
+                                             "even accuracy")
     return names
 
 
@@ -76,7 +86,8 @@ def _client(address: str):
     from distributed import Client
 
     try:
-        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        # the default client: the sweep's dask.distributed.as_completed looks it up
+        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=True)
     except (OSError, TimeoutError, ValueError) as exc:
         raise OSError(f"--scheduler: could not connect to {address!r}: {exc}") from None
 
