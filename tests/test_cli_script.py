@@ -108,3 +108,15 @@ def test_the_no_argument_run_finishes_within_a_minute(tmp_path):
     plot = Path(completed.stdout.splitlines()[-1].removeprefix("plot: "))
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     shutil.rmtree(plot.parent)
+
+
+def test_on_a_core_install_the_example_runs_and_names_each_missing_extra():
+    code = (f"import sys\nfor m in {OPTIONAL_MODULES!r}: sys.modules[m] = None\n"
+            "from finitediff.cli import main\nsys.exit(main([]))")
+    completed = _run([sys.executable, "-c", code])
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.count("adaptive engine") == 5
+    assert "difference network" not in completed.stdout
+    assert "pip install 'finitediff[tf]'" in completed.stdout
+    assert "plot not drawn: the plot needs matplotlib: pip install 'finitediff[plot]'" in \
+        completed.stdout
