@@ -57,6 +57,7 @@ MALICIOUS = [
     "True",
     "1j * x",
     "1e400 * x",
+    "1" * 400 + " * x",
     "9**9**9",
     "10**10**10 * x",
     "2**(10**400)",
@@ -132,6 +133,8 @@ def test_exact_values_are_found_without_eval_or_exec(monkeypatch, capsys):
     ("x +", "not valid syntax"),
     ("", "empty"),
     ("_x", "must not start with '_'"),
+    ("1e400", "a number in the expression overflows float64"),
+    ("9" * 400, "a number in the expression overflows float64"),
     ("x * y", "the variables x, y"),
 ])
 def test_refusals_name_what_is_wrong(text, message):

@@ -40,6 +40,8 @@ MAX_LENGTH = 1000
 MAX_NESTING = 40
 #: Deepest tree accepted (operators, calls and parentheses), checked before the walk.
 MAX_DEPTH = 100
+#: Integers above 2**1024 do not fit a float64.
+MAX_INT_BITS = 1024
 #: Largest |exponent| accepted where the exponent is a constant.
 MAX_EXPONENT = 1000
 
@@ -152,8 +154,10 @@ def _check_node(node: ast.AST) -> None:
         value = node.value
         if type(value) not in (int, float):
             raise ExpressionError(f"{value!r} is not allowed: only real numbers are")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ExpressionError(f"the number {_describe(node)} is not a finite float64")
+        if (isinstance(value, float) and not math.isfinite(value)) or (
+                isinstance(value, int) and value.bit_length() > MAX_INT_BITS):
+            raise ExpressionError("a number in the expression overflows float64: numbers "
+                                  "must be below 1.8e308 in size")
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
             raise ExpressionError(f"the operator in {_describe(node)!r} is not allowed: "
