@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -33,11 +34,14 @@ def seed_model() -> keras.Model:
     return keras.Model(inputs, keras.ops.log(inputs + 2.0), name="log_x_plus_2")
 
 
+@dataclass(frozen=True)
 class NetworkEstimate:
-    """Per order: the estimate, its error estimate, the step, and the points evaluated."""
+    """One order: the estimate, its error estimate, the step, and the points evaluated."""
 
-    def __init__(self, estimate: float, error: float, step: float, points: int):
-        self.estimate, self.error, self.step, self.points = estimate, error, step, points
+    estimate: float
+    error: float
+    step: float
+    points: int
 
 
 def network_estimates(model, x: float, orders, accuracy: int) -> dict[int, NetworkEstimate]:
