@@ -1,15 +1,15 @@
-"""The package as a user meets it: a light import, one list of public names, the command line."""
+"""The package as a user meets it: a light import, one list of public names.
+
+The command line has its own tests: tests/test_cli_*.py.
+"""
 
 import inspect
-import math
-import re
 import subprocess
 import sys
 
 from skips import needs
 
 import finitediff
-from finitediff.cli import main
 from finitediff.extras import EXTRAS
 
 OPTIONAL_MODULES = sorted(module for modules in EXTRAS.values() for module in modules)
@@ -69,22 +69,3 @@ def test_finitediff_tf_exports_exactly_its_public_names():
                if not name.startswith("_") and not inspect.ismodule(obj)
                and getattr(obj, "__module__", "").startswith("finitediff.tf.")}
     assert sorted(fdtf.__all__) == sorted(defined) == sorted(finitediff._TF_NAMES)
-
-
-def test_cli_example_prints_every_order_within_its_error(capsys):
-    assert main([]) == 0
-    out = capsys.readouterr().out
-    assert "log(x + 2)" in out
-    rows = [line.split() for line in out.splitlines() if re.match(r"^\s*\d\s", line)]
-    exact = [math.log(3), 1 / 3, -1 / 9, 2 / 27, -2 / 27]
-    assert [int(r[0]) for r in rows] == [0, 1, 2, 3, 4]
-    for row in rows:
-        n, estimate, shown_exact, error_estimate = int(row[0]), *map(float, row[1:3]), float(row[4])
-        assert abs(shown_exact - exact[n]) <= 1e-14
-        # the printed estimate has 15 digits: allow for that rounding
-        assert abs(estimate - exact[n]) <= error_estimate + 1e-14
-
-
-def test_cli_reports_bad_arguments_without_a_traceback(capsys):
-    assert main(["--accuracy", "3"]) == 2
-    assert "`accuracy`" in capsys.readouterr().err
