@@ -36,7 +36,9 @@ def _spacing(magnitude: np.ndarray) -> np.ndarray:
     """The spacing of floats at ``magnitude`` (also at the largest float, where
     numpy's ``spacing`` overflows)."""
     _, exponent = np.frexp(magnitude)
-    return np.maximum(np.ldexp(1.0, exponent - 53), np.finfo(np.float64).smallest_subnormal)
+    spacing = np.ldexp(1.0, exponent - 53)
+    return np.where(magnitude > 0, np.maximum(spacing, np.finfo(np.float64).smallest_subnormal),
+                    np.finfo(np.float64).smallest_subnormal)
 
 
 class ElementLines:

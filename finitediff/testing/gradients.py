@@ -28,8 +28,8 @@ def assert_gradients_match(f: Callable, x, **options) -> CheckReport:
     >>> try:
     ...     assert_gradients_match(f, [1.0, 2.0], grad=lambda x: 3 * x**2 + 1e-6)
     ... except AssertionError as error:
-    ...     print(str(error).splitlines()[1][:71])
-      order 1, df/dx[1]: mismatch: given 12.000001, finite difference 12.0
+    ...     print(str(error).splitlines()[1][:68])
+      order 1, df/dx[0]: mismatch: given 3.000001, finite difference 3.0
     """
     report = check_derivatives(f, x, **options)
     report.raise_if_failed()
