@@ -24,7 +24,7 @@ import numpy as np
 
 from .complexstep import complex_step_derivative
 from .errors import BudgetError, check_argument
-from .estimators.fast import FAST_MIN_LINES, fast_scan
+from .estimators.fast import FAST_MIN_LINES, fast_elements, fast_scan
 from .estimators.fixed import at_step
 from .estimators.ladder import ladder_for
 from .estimators.lines import DirectionLines, ElementLines, Units, bottom_scales
@@ -59,14 +59,17 @@ ROUNDING_WEIGHT = 1.5
 AUTO_NOISE_SAFETY = 2.0
 
 
-def _estimate(lines, stencil: Stencil, *, bottom, epsilon, step_given: bool, fast: bool,
+def _estimate(lines, stencil: Stencil, *, bottom, epsilon, step_given: bool, fast,
               noise=0.0, condition=None) -> LineEstimate:
     """Every line's n-th derivative: one stencil at the given steps, the fast path, or the scan."""
     if not math.isfinite(stencil.accuracy):   # order 0 at a node: f(x) itself
         return _at_steps(lines, stencil, epsilon)
     if step_given:
         return _at_steps(lines, stencil, epsilon, condition)
-    if fast and lines.count >= FAST_MIN_LINES:
+    if fast == "elements" and stencil == Stencil.central(stencil.n) and stencil.n <= 2 \
+            and not np.any(noise):
+        return fast_elements(lines, stencil.n, bottom=bottom, epsilon=epsilon)
+    if fast is True and lines.count >= FAST_MIN_LINES:
         return fast_scan(lines, stencil.n, bottom=bottom, epsilon=epsilon)[0]
     return scan(lines, ladder_for(stencil), bottom=bottom, epsilon=epsilon, noise=noise)
 
@@ -307,8 +310,8 @@ def _elementwise_quiet(evaluator, x, stencil, step, scale, limits, noise, tolera
     try:
         estimate = _by_kind(lines, placed.kind, stencil,
                             bottom=bottom_scales(flat, placed.top, n),
-                            epsilon=evaluator.epsilon, step_given=step is not None, fast=False,
-                            noise=level, condition=_elementwise_condition)
+                            epsilon=evaluator.epsilon, step_given=step is not None,
+                            fast="elements", noise=level, condition=_elementwise_condition)
     except BudgetError:
         return _out_of_budget(x, evaluator)
     if np.any(placed.kind != 0):

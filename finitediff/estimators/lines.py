@@ -60,6 +60,16 @@ class ElementLines:
         self.centre = centre
         self.outputs = outputs
 
+    def at_scale(self, scale: float):
+        """The same lines with their top steps times ``scale``."""
+        return ElementLines(self.evaluate, self.x, self.top * scale, self.indices, self.centre,
+                            self.outputs)
+
+    def subset(self, mask):
+        """The lines selected by ``mask``."""
+        return ElementLines(self.evaluate, self.x, self.top[mask], self.indices[mask],
+                            self.centre, self.outputs)
+
     def sample(self, factors, which):
         index = self.indices[which]
         x, top = self.x[index], self.top[which]

@@ -27,6 +27,8 @@ from .windows import choose
 __all__ = ["LineEstimate", "scan", "first_scale", "MAX_OCTAVES"]
 
 #: How far below its top a line may go, in octaves (halvings of the step).
+#: Lines scanned together at most (more go in chunks of this many).
+SCAN_CHUNK = 2**15
 MAX_OCTAVES = 64
 #: The first round reaches this many times the base stencil's optimal step
 #: for a unit-scale function: deep enough for most smooth f, the rest asks
@@ -99,6 +101,14 @@ class _Samples:
         self.slack = self.slack[:, mask]
         self.nfev = self.nfev[mask]
 
+    def at_each(self, factors, line, output):
+        """The value at ``factors[i]`` on pending line ``line[i]``, output
+        ``output[i]`` (1-d arrays of one length); NaN where not evaluated."""
+        factors = np.asarray(factors, dtype=float)
+        index = np.clip(np.searchsorted(self.keys, factors), 0, max(len(self.keys) - 1, 0))
+        values = self.values[index, line, output]
+        return np.where(self.keys[index] != factors, np.nan, values)
+
     def at(self, factors):
         """Values (…, L, m) and slack (…, L) at factors of any shape; NaN where a
         factor was not evaluated."""
@@ -165,10 +175,8 @@ def _sides(ladder, samples, count, top):
         for weight, (offset, up) in zip(stencil.weights[1:], stencil.points):
             valid = q - up >= 0
             scale = scales[np.clip(q - up, 0, count - 1)]
-            plus, _ = samples.at(offset * scale)
-            minus, _ = samples.at(-offset * scale)
-            vp = plus[element, line, output]
-            vm = minus[element, line, output]
+            vp = samples.at_each(offset * scale, line, output)
+            vm = samples.at_each(-offset * scale, line, output)
             total_f = total_f + weight * np.where(valid, vp, np.nan)
             total_b = total_b + weight * np.where(valid, vm, np.nan)
             magnitude = np.maximum(magnitude, np.maximum(np.abs(vp), np.abs(vm)))
@@ -186,9 +194,22 @@ def scan(lines, ladder: Ladder, *, bottom, epsilon, noise=0.0, max_rounds: int =
          ) -> LineEstimate:
     """See :func:`_scan`; floating-point warnings of the arithmetic on f's values
     (infinities and NaN where f overflows or leaves its domain) stay here."""
+    count = lines.count
     with np.errstate(all="ignore"):
-        return _scan(lines, ladder, bottom=bottom, epsilon=epsilon, noise=noise,
-                     max_rounds=max_rounds)
+        if count <= SCAN_CHUNK:
+            return _scan(lines, ladder, bottom=bottom, epsilon=epsilon, noise=noise,
+                         max_rounds=max_rounds)
+        # a chunk of lines at a time: the tables stay in cache-sized pieces
+        bottom = np.broadcast_to(np.asarray(bottom, dtype=float), (count,))
+        noise = np.broadcast_to(np.asarray(noise, dtype=float), (count,))
+        parts = []
+        for start in range(0, count, SCAN_CHUNK):
+            mask = np.zeros(count, dtype=bool)
+            mask[start:start + SCAN_CHUNK] = True
+            parts.append(_scan(lines.subset(mask), ladder, bottom=bottom[mask],
+                               epsilon=epsilon, noise=noise[mask], max_rounds=max_rounds))
+        return LineEstimate(*(np.concatenate([getattr(part, name) for part in parts])
+                              for name in LineEstimate.__dataclass_fields__))
 
 
 def _scan(lines, ladder: Ladder, *, bottom, epsilon, noise, max_rounds) -> LineEstimate:

@@ -97,9 +97,12 @@ def neville(table, roundoff, steps, ladder: Ladder):
     count = table.shape[0]
     columns = min(ladder.columns, count)
     shape = (count, columns) + table.shape[1:]
-    values = np.full(shape, np.nan)
-    rounding = np.full(shape, np.inf)
+    values = np.empty(shape)
+    rounding = np.empty(shape)
     values[:, 0], rounding[:, 0] = table, roundoff
+    for k in range(1, columns):   # entries (q < k, k) do not exist
+        values[:k, k] = np.nan
+        rounding[:k, k] = np.inf
     steps = np.abs(steps)
     if steps.ndim < table.ndim:
         steps = steps.reshape(steps.shape + (1,) * (table.ndim - steps.ndim))
