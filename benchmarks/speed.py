@@ -16,7 +16,7 @@ allocation fails with MemoryError instead of exhausting the machine.
 
 Per row: the time of one call (the best of up to five calls when one takes
 under a second, 0.1 s with ``--quick``, and the best over ``--rounds``
-interleaved rounds of the case's rows; the first call's counts), the calls of f and the
+interleaved rounds of the case's rows) and the part of it spent inside f, the calls of f and the
 points f was evaluated at (rows of a batch; single values for elementwise
 f), points per element or input component, the error
 ``max|df − exact| / max|exact|`` against the analytic answer, the share of
@@ -58,7 +58,7 @@ MIB = 1024 * 1024
 
 
 class Counted:
-    """f with a count of its calls and of the points it was evaluated at.
+    """f with a count of its calls, of the points it was evaluated at, and its time.
 
     A point is ``point_size`` values of the argument: 1 for an elementwise
     f, d for f of d inputs (whichever axis holds them).
@@ -67,11 +67,16 @@ class Counted:
     def __init__(self, f: Callable, point_size: int = 1):
         self.f, self.point_size = f, point_size
         self.calls = self.points = 0
+        self.seconds = 0.0  # spent inside f
 
     def __call__(self, x, *args):
         self.calls += 1
         self.points += np.size(x) // self.point_size
-        return self.f(x, *args)
+        start = time.perf_counter()
+        try:
+            return self.f(x, *args)
+        finally:
+            self.seconds += time.perf_counter() - start
 
 
 def _numdifftools():
@@ -278,6 +283,7 @@ class Measured:
     """What a row measured (``failure`` says why it has no numbers)."""
 
     seconds: float = math.nan
+    in_f: float = math.nan
     calls: int = 0
     points: int = 0
     per: float = math.nan
@@ -416,25 +422,35 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MIB  # KiB on Linux
 
 
-def measure(trial: Trial, *, repeat_under: float = 1.0, repeats: int = 5) -> Measured:
-    """Time, count and score one trial in this process (peak: this process's so far)."""
-    baseline = _peak_mib()
+def _timed(trial: Trial) -> tuple:
+    """One call: its result, its time, and the part of it spent inside f."""
+    inside = trial.counted.seconds
     start = time.perf_counter()
     result = trial.call()
-    best = time.perf_counter() - start
+    return result, time.perf_counter() - start, trial.counted.seconds - inside
+
+
+def measure(trial: Trial, *, repeat_under: float = 1.0, repeats: int = 5) -> Measured:
+    """Time, count and score one trial in this process (peak: this process's so far).
+
+    Counts and scores are the first call's; the time (with its part in f) the
+    best call's of up to ``repeats`` while calls take under ``repeat_under``.
+    """
+    baseline = _peak_mib()
+    result, best, in_f = _timed(trial)
     peak = _peak_mib()
     calls, points = trial.counted.calls, trial.counted.points
     spent = best
     for _ in range(repeats - 1):
         if best >= repeat_under or spent >= 2 * repeat_under:
             break
-        start = time.perf_counter()
-        trial.call()
-        elapsed = time.perf_counter() - start
-        best, spent = min(best, elapsed), spent + elapsed
+        _, seconds, inside = _timed(trial)
+        spent += seconds
+        if seconds < best:
+            best, in_f = seconds, inside
     score = scored(*trial.read(result), trial.exact())
-    return Measured(best, calls, points, points / trial.elements, peak=peak, baseline=baseline,
-                    **score)
+    return Measured(best, in_f, calls, points, points / trial.elements, peak=peak,
+                    baseline=baseline, **score)
 
 
 def _child(key: str, method: str, size: int, cap: int, repeat_under: float, conn) -> None:
@@ -479,7 +495,8 @@ def best_of(first: Measured, again: Measured) -> Measured:
 # ------------------------------------------------------------ the table
 
 
-HEADER = (f"{'case / method':<48} {'time s':>8} {'× fd':>7} {'calls':>7} {'points':>9} "
+HEADER = (f"{'case / method':<48} {'time s':>8} {'× fd':>7} {'in f s':>7} {'calls':>7} "
+          f"{'points':>9} "
           f"{'/ elem':>7} {'max err':>8} {'within':>7} {'success':>7} {'peak MiB':>8}")
 
 
@@ -494,7 +511,8 @@ def format_row(method: str, row: Measured, reference: Measured) -> str:
     if not row.ok:
         return f"  {method:<46} {row.failure}"
     ratio = row.seconds / reference.seconds if reference.ok else math.nan
-    return (f"  {method:<46} {row.seconds:>8.3f} {ratio:>7.2f} {row.calls:>7} {row.points:>9} "
+    return (f"  {method:<46} {row.seconds:>8.3f} {ratio:>7.2f} {row.in_f:>7.3f} {row.calls:>7} "
+            f"{row.points:>9} "
             f"{row.per:>7.1f} {row.error:>8.1e} {_share(row.within):>7} "
             f"{_share(row.success):>7} {row.peak:>8.0f}")
 
@@ -559,7 +577,8 @@ def main(argv=None) -> int:
     if baselines:
         print(f"peak MiB: the whole process, {min(baselines):.0f}–{max(baselines):.0f} MiB of "
               "it interpreter, libraries and the case's inputs before the call")
-    print("× fd: time / finitediff's time in the case; max err: max|df − exact| / max|exact|; "
+    print("× fd: time / finitediff's time in the case; in f: the part of the time spent "
+          "inside f;\nmax err: max|df − exact| / max|exact|; "
           "(inf: some df not finite);\nwithin: entries with |df − exact| <= reported error; "
           "/ elem: points per element or input component")
     return 0

@@ -2,10 +2,12 @@
 
 import ast
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.optimize._numdiff import approx_derivative
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ is not installed
@@ -16,6 +18,7 @@ from benchmarks.speed import (  # noqa: E402
     SCIPY_3,
     Counted,
     Measured,
+    Trial,
     _share,
     best_of,
     format_target,
@@ -50,6 +53,19 @@ def test_scipy_three_point_gradient_costs_two_calls_per_component_and_one():
     measured = measure(CASES["loop"].build(16, SCIPY_3))
     assert (measured.calls, measured.points) == (33, 33)
     assert measured.per == pytest.approx(33 / 16)
+
+
+def test_time_inside_f_is_part_of_the_time():
+    def slow_sum(x):
+        time.sleep(0.005)
+        return np.sum(x)
+
+    counted = Counted(slow_sum, 2)
+    point = np.ones(2)
+    trial = Trial(lambda: approx_derivative(counted, point), counted,
+                  lambda: np.ones(2), elements=2, point=point)
+    measured = measure(trial)
+    assert 5 * 0.005 <= measured.in_f <= measured.seconds
 
 
 def test_derivative_case_exact_answer_matches_the_complex_step():
