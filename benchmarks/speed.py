@@ -485,10 +485,12 @@ def run_row(context, key: str, method: str, size: int, *, timeout: float, cap: i
 
 
 def best_of(first: Measured, again: Measured) -> Measured:
-    """The first round's counts and scores, the best time and the highest peak of both."""
+    """The first round's counts and scores, the faster round's time (and its part in
+    f), the higher peak."""
     if not again.ok:
         return again
-    return dataclasses.replace(first, seconds=min(first.seconds, again.seconds),
+    faster = again if again.seconds < first.seconds else first
+    return dataclasses.replace(first, seconds=faster.seconds, in_f=faster.in_f,
                                peak=max(first.peak, again.peak))
 
 

@@ -110,9 +110,11 @@ def test_score_counts_entries_within_their_reported_error():
 
 
 def test_rounds_keep_the_best_time_and_the_highest_peak():
-    first = Measured(seconds=2.0, calls=7, peak=100.0)
-    kept = best_of(first, Measured(seconds=1.0, calls=7, peak=120.0))
-    assert (kept.seconds, kept.peak, kept.calls) == (1.0, 120.0, 7)
+    first = Measured(seconds=2.0, in_f=1.5, calls=7, peak=100.0)
+    kept = best_of(first, Measured(seconds=1.0, in_f=0.5, calls=7, peak=120.0))
+    assert (kept.seconds, kept.in_f, kept.peak, kept.calls) == (1.0, 0.5, 120.0, 7)
+    kept = best_of(first, Measured(seconds=3.0, in_f=2.5, calls=7, peak=90.0))
+    assert (kept.seconds, kept.in_f, kept.peak) == (2.0, 1.5, 100.0)
     assert not best_of(first, Measured(failure="timeout")).ok
 
 
