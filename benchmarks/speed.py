@@ -549,12 +549,14 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", choices=list(CASES),
                         help="run finitediff's row of one case under cProfile instead")
     args = parser.parse_args(argv)
+    cap = int(args.memory_cap * 1024 * MIB)
     if args.profile:
+        if cap:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         case = CASES[args.profile]
         return profile(case, case.quick if args.quick else case.size)
     timeout = args.timeout or (60.0 if args.quick else 600.0)
     rounds = args.rounds or (1 if args.quick else 3)
-    cap = int(args.memory_cap * 1024 * MIB)
     context = _context()
     print(f"{_versions()}, {os.cpu_count()} CPUs{', --quick sizes' if args.quick else ''}, "
           f"best of {rounds} interleaved round(s)")
