@@ -244,7 +244,7 @@ def derivative(
     >>> import numpy as np
     >>> from finitediff import derivative
     >>> res = derivative(np.log, 3.0)
-    >>> bool(abs(res.df - 1/3) <= res.error < 1e-12)
+    >>> bool(abs(res.df - 1/3) <= res.error < 1e-11)
     True
     >>> res = derivative(np.sin, 1e9)                # no trust in |x| as f's length
     >>> bool(abs(res.df - np.cos(1e9)) <= res.error < 1e-9)

@@ -143,10 +143,10 @@ def test_derivative_of_order_one_is_the_jacobian(two_by_two, reference):
 
 
 def test_derivative_along_a_scalar_input_costs_one_stencil(two_scalars):
-    # d/dt along t only: the same number of model evaluations as a scalar derivative
+    # d/dt along t only: the evaluations of one line (a scalar derivative's full
+    # scan at most, about 25; both inputs would cost twice that)
     result = derivative(two_scalars, X, n=2, wrt="t")
-    scalar = derivative(np.sin, 0.3, n=2)
-    assert result.nfev == scalar.nfev
+    assert result.nfev <= 30
     hess = autodiff_derivatives(two_scalars, X, orders=(2,), wrt="t")[0]
     for name in ("u", "w"):
         assert abs(result.df[name] - hess[name]) <= result.error[name]

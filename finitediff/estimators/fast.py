@@ -33,6 +33,7 @@ from ..stencil import Stencil
 from .fixed import apply_stencil
 from .ladder import ladder_for
 from .scan import LineEstimate, scan
+from .steps import power_below
 
 __all__ = ["FAST_MIN_LINES", "fast_elements", "fast_scan"]
 
@@ -160,7 +161,7 @@ def _pilot(lines, n, epsilon, bottom) -> _Pilot | None:
     # f's length along the pilot, relative to a unit-length function's
     chosen = float(np.nanmin(estimate.scale[0][success])) / float(combined.top[0])
     length = min(1.0, chosen / _unit_scale(n))
-    step = 2.0 * _fast_stencil(n).optimal_step() * length
+    step = float(power_below(2.0 * _fast_stencil(n).optimal_step() * length))
     rounding = np.where(success, estimate.rounding[0], np.nan)
     return _Pilot(step, np.where(success, rounding, np.nanmax(rounding)))
 
@@ -191,7 +192,9 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
             even, wide = np.abs(three.even), np.abs(three.even_wide)
             rounding = EVEN_ROUNDING * epsilon * three.magnitude
             ok &= ~((even > rounding) & (wide < EVEN_RATIO * even))
-    good = ok.all(axis=1) & (fast_lines.top > bottom * lines.top)
+    power = fast_lines.top ** n
+    good = (ok.all(axis=1) & (fast_lines.top > bottom * lines.top) & np.isfinite(power)
+            & (power > 0))
     shape = value.shape
     result = LineEstimate(value, three.error, np.broadcast_to(fast_lines.top[:, None], shape),
                           np.full(shape, int(Status.SUCCESS)), np.full(shape, np.nan),
@@ -237,7 +240,8 @@ def fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
 
 def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
     count = lines.count
-    scale = ELEMENT_STEP * _fast_stencil(n).optimal_step()
+    # a power of two, like the top steps: x ± o·h are then exact
+    scale = float(power_below(ELEMENT_STEP * _fast_stencil(n).optimal_step()))
     three = _three_steps(lines.at_scale(scale), n, np.zeros(lines.outputs),
                          ELEMENT_ROUNDING_SAFETY * epsilon)
     value = three.value
@@ -249,7 +253,8 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
         even, wide = np.abs(three.even), np.abs(three.even_wide)
         rounding = EVEN_ROUNDING * epsilon * three.magnitude
         ok &= ~((even > rounding) & (wide < EVEN_RATIO * even))
-    good = ok.all(axis=1) & (scale > bottom)
+    power = (lines.top * scale) ** n
+    good = ok.all(axis=1) & (scale > bottom) & np.isfinite(power) & (power > 0)
     shape = value.shape
     points = 6
     result = LineEstimate(np.array(value), np.array(three.error),
