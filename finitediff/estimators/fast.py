@@ -86,6 +86,7 @@ class _ThreeSteps:
     even_wide: np.ndarray
     ratio: np.ndarray        # of the base estimates' differences (4 when asymptotic)
     at_rounding: np.ndarray  # both differences within rounding
+    values: dict             # f at x + t·h per factor t
 
 
 def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeSteps:
@@ -118,7 +119,7 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeS
     even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
     even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
     return _ThreeSteps(fine, error, converging, np.max(np.abs(sampled), axis=0), even,
-                       even_wide, ratio, at_rounding)
+                       even_wide, ratio, at_rounding, values)
 
 
 @dataclass
@@ -246,9 +247,9 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
                          ELEMENT_ROUNDING_SAFETY * epsilon)
     value = three.value
     size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))
-    ratio_ok = (three.ratio >= ELEMENT_RATIO[0]) & (three.ratio <= ELEMENT_RATIO[1])
-    ok = ((three.at_rounding | ratio_ok) & (three.error <= ELEMENT_AGREEMENT * size)
-          & np.isfinite(value) & np.isfinite(three.error))
+    ok = (_in_band(three.ratio) & _other_part_scales(three.values, n, epsilon)
+          & (three.error <= ELEMENT_AGREEMENT * size) & np.isfinite(value)
+          & np.isfinite(three.error))
     if n == 1:
         even, wide = np.abs(three.even), np.abs(three.even_wide)
         rounding = EVEN_ROUNDING * epsilon * three.magnitude
@@ -272,3 +273,29 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
             getattr(result, name)[back] = getattr(rest, name)
         result.nfev[back] = points + rest.nfev
     return result
+
+
+def _in_band(ratio):
+    return (ratio >= ELEMENT_RATIO[0]) & (ratio <= ELEMENT_RATIO[1])
+
+
+def _other_part_scales(values, n: int, epsilon: float):
+    """The part of f the estimate does not use scales as a smooth f's does: the
+    even part ``(f(x+t) + f(x−t))/2 − f(x)`` like t² for n = 1, the odd part
+    ``(f(x+t) − f(x−t))/2`` like t for n = 2 (ratios within 1% from h to 4h),
+    or stays within rounding throughout. Values quantized far above ε·|f|
+    (rounded outputs, a sum that cancels) pass the estimate's own ratio by
+    chance now and then; both at once hardly ever."""
+    if n == 1:
+        parts = [(values[t] + values[-t]) / 2 - values[0.0] for t in (1.0, 2.0, 4.0)]
+        expected = 4.0
+    else:
+        parts = [(values[t] - values[-t]) / 2 for t in (1.0, 2.0, 4.0)]
+        expected = 2.0
+    size = np.maximum.reduce([np.abs(values[t]) for t in (-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0)])
+    rounding = EVEN_ROUNDING * epsilon * size
+    tiny = np.all([np.abs(part) <= rounding for part in parts], axis=0)
+    low, high = expected * 0.99, expected * 1.01
+    first, second = parts[1] / parts[0], parts[2] / parts[1]
+    scaling = (first >= low) & (first <= high) & (second >= low) & (second <= high)
+    return tiny | scaling
