@@ -39,7 +39,7 @@ __all__ = ["FAST_MIN_LINES", "fast_elements", "fast_scan"]
 
 #: Below this many lines the full scan of every line is cheap enough.
 FAST_MIN_LINES = 4
-#: A line's error must be below this fraction of its derivative's size.
+#: A line's truncation error must be below this fraction of its derivative's size.
 AGREEMENT = 1e-6
 #: The differences of the base estimates shrink by 4 from 4h to h when the
 #: leading term dominates; this much either way is accepted (at the step the
@@ -49,8 +49,10 @@ RATIO_LOW, RATIO_HIGH = 3.8, 4.2
 #: bound added to the error (as in the scan).
 SAFETY = 2.0
 ROUNDOFF_WEIGHT = 1.5
-#: Differences within this multiple of their rounding bound are rounding.
+#: Differences within this multiple of their rounding bound are rounding;
+#: within DROWNED times it, they are taken to hide the h^2 term.
 ROUNDOFF_FACTOR = 2.0
+DROWNED = 20.0
 #: A line's derivative size is at least this fraction of the largest over
 #: the lines (so that a derivative that is zero does not send its line back).
 FLOOR = 1e-3
@@ -87,6 +89,7 @@ class _ThreeSteps:
     ratio: np.ndarray        # of the base estimates' differences (4 when asymptotic)
     at_rounding: np.ndarray  # both differences within rounding
     values: dict             # f at x + t·h per factor t
+    truncation: np.ndarray   # the truncation part of the error
 
 
 def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeSteps:
@@ -110,16 +113,22 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeS
     at_rounding = (np.abs(d_fine) <= ROUNDOFF_FACTOR * (r1 + r2)) & (
         np.abs(d_wide) <= ROUNDOFF_FACTOR * (r2 + r4))
     ratio = d_wide / d_fine
-    converging = at_rounding | ((ratio >= RATIO_LOW) & (ratio <= RATIO_HIGH))
+    # differences a few times their rounding: the h^2 term is hidden in it, and
+    # the h^4 term R(h) keeps is taken as large as the h^2 term may be
+    drowned = ~at_rounding & (np.abs(d_fine) <= DROWNED * (r1 + r2)) & (
+        np.abs(d_wide) <= DROWNED * (r2 + r4))
+    in_band = (ratio >= RATIO_LOW) & (ratio <= RATIO_HIGH)
+    converging = at_rounding | drowned | in_band
     # R(h) is left with the h^4 term; |R(h) − R(2h)| / 15 measures it, and the
     # ratio's departure from 4 shows it too (the h^4 term against the h^2 one)
-    departure = np.where(at_rounding, 0.0, np.abs(ratio - 4.0) / 4.0 * np.abs(d_fine))
-    truncation = np.maximum(np.abs(fine - wide) / 15, departure)
+    departure = np.where(at_rounding | drowned, 0.0, np.abs(ratio - 4.0) / 4.0 * np.abs(d_fine))
+    hidden = np.where(drowned & ~in_band, (np.abs(d_fine) + np.abs(d_wide)) / 3, 0.0)
+    truncation = np.maximum.reduce([np.abs(fine - wide) / 15, departure, hidden])
     error = SAFETY * truncation + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
     even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
     even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
     return _ThreeSteps(fine, error, converging, np.max(np.abs(sampled), axis=0), even,
-                       even_wide, ratio, at_rounding, values)
+                       even_wide, ratio, at_rounding, values, SAFETY * truncation)
 
 
 @dataclass
@@ -187,7 +196,9 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
     value = three.value
     with np.errstate(all="ignore"):
         size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))
-        ok = (three.converging & (three.error <= AGREEMENT * size)
+        # the truncation must be small (the step deep in the asymptotic range);
+        # rounding, however large, is in the error as measured
+        ok = (three.converging & (three.truncation <= AGREEMENT * size)
               & np.isfinite(value) & np.isfinite(three.error))
         if n == 1:
             even, wide = np.abs(three.even), np.abs(three.even_wide)
@@ -248,7 +259,7 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
     value = three.value
     size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))
     ok = (_in_band(three.ratio) & _other_part_scales(three.values, n, epsilon)
-          & (three.error <= ELEMENT_AGREEMENT * size) & np.isfinite(value)
+          & (three.truncation <= ELEMENT_AGREEMENT * size) & np.isfinite(value)
           & np.isfinite(three.error))
     if n == 1:
         even, wide = np.abs(three.even), np.abs(three.even_wide)
