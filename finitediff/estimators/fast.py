@@ -125,6 +125,14 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeS
     hidden = np.where(drowned & ~in_band, (np.abs(d_fine) + np.abs(d_wide)) / 3, 0.0)
     truncation = np.maximum.reduce([np.abs(fine - wide) / 15, departure, hidden])
     error = SAFETY * truncation + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
+    # differences at rounding: the truncation is below it even at 4h, where the
+    # rounding is 4^n times smaller; the base estimate there may be better
+    wide_truncation = 4.0 / 3.0 * (np.abs(d_wide) + r2 + r4)
+    wide_error = SAFETY * wide_truncation + ROUNDOFF_WEIGHT * r4
+    use_wide = at_rounding & (wide_error < error)
+    fine = np.where(use_wide, t4, fine)
+    error = np.where(use_wide, wide_error, error)
+    truncation = np.where(use_wide, wide_truncation, truncation)
     even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
     even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
     return _ThreeSteps(fine, error, converging, np.max(np.abs(sampled), axis=0), even,
