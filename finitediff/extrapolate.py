@@ -15,6 +15,7 @@ of the more accurate one while the expansion holds; the round-off carried into
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -117,10 +118,21 @@ def _consistent(values: np.ndarray, errors: np.ndarray) -> np.ndarray:
         return (upper >= highest_lower[:, None]) & (lower <= lowest_upper[:, None])
 
 
-def _check(ratio: float, order: int, step: int, columns: int | None, count: int) -> int:
+def _gap(gap: int | None, step: int | None) -> int:
+    """``gap``, or the deprecated ``step`` it replaces (with a warning)."""
+    if step is None:
+        return 2 if gap is None else gap
+    warnings.warn("richardson(step=...) is deprecated: the gap between the exponents of the "
+                  "error expansion is now `gap=`", DeprecationWarning, stacklevel=3)
+    check_argument(gap is None, "pass `gap` only: `step` is its deprecated name",
+                   error=TypeError)
+    return step
+
+
+def _check(ratio: float, order: int, gap: int, columns: int | None, count: int) -> int:
     check_argument(math.isfinite(ratio) and ratio > 1, f"`ratio` must be > 1, got {ratio!r}")
     check_positive_int("order", order)
-    check_positive_int("step", step)
+    check_positive_int("gap", gap)
     check_argument(count >= 1, "`estimates` must hold at least one estimate")
     if columns is None:
         return count
@@ -132,10 +144,11 @@ def richardson(
     *,
     ratio: float = 2.0,
     order: int = 2,
-    step: int = 2,
+    gap: int | None = None,
     columns: int | None = None,
     roundoff=None,
     safety: float = 2.0,
+    step: int | None = None,
 ) -> RichardsonTable:
     """Richardson-extrapolate estimates taken at steps shrinking by ``ratio``.
 
@@ -148,15 +161,18 @@ def richardson(
         Ratio of consecutive steps (default 2).
     order : int, optional
         Leading order ``p`` of the error (2 for a central stencil).
-    step : int, optional
-        Gap ``d`` between the orders of the error expansion (2 for symmetric
-        stencils, 1 otherwise).
+    gap : int, optional
+        Gap ``d`` between the exponents of the error expansion: 2 (the
+        default) for symmetric stencils, 1 otherwise.
     columns : int, optional
         Number of columns ``K`` (default: as many as estimates).
     roundoff : array_like, shape ``(Q, *S)``, optional
         Round-off of each estimate; propagated through the table.
     safety : float, optional
         Factor on the difference-based truncation estimate.
+    step : int, optional
+        Deprecated name of ``gap`` (a DeprecationWarning); it is not a step
+        size.
 
     Returns
     -------
@@ -169,12 +185,13 @@ def richardson(
     >>> steps = 0.1 / 2.0 ** np.arange(5)
     >>> central = (np.exp(steps) - np.exp(-steps)) / (2 * steps)
     >>> roundoff = np.finfo(float).eps * np.exp(steps) / steps  # ε·Σ|w f| / h
-    >>> value, error, _ = richardson(central, order=2, step=2, roundoff=roundoff).best()
+    >>> value, error, _ = richardson(central, order=2, gap=2, roundoff=roundoff).best()
     >>> bool(abs(value - 1.0) <= error < 1e-11)
     True
     """
     table = np.asarray(estimates, dtype=np.result_type(np.asarray(estimates), np.float64))
-    columns = _check(ratio, order, step, columns, table.shape[0] if table.ndim else 0)
+    gap = _gap(gap, step)
+    columns = _check(ratio, order, gap, columns, table.shape[0] if table.ndim else 0)
     noise = np.zeros(table.shape) if roundoff is None else np.abs(np.asarray(roundoff, float))
     count = table.shape[0]
     shape = (count, columns) + table.shape[1:]
@@ -182,7 +199,7 @@ def richardson(
     rounding = np.full(shape, np.inf)
     values[:, 0], rounding[:, 0] = table, noise
     for k in range(1, columns):
-        factor = ratio ** (order + (k - 1) * step) - 1.0
+        factor = ratio ** (order + (k - 1) * gap) - 1.0
         fine, coarse = values[k:, k - 1], values[k - 1:-1, k - 1]
         values[k:, k] = fine + (fine - coarse) / factor
         rounding[k:, k] = (rounding[k:, k - 1] * (factor + 1.0)

@@ -14,21 +14,21 @@ def central_exp(steps):
 
 def test_first_column_holds_the_inputs():
     estimates = np.array([3.0, 2.0, 1.5])
-    table = richardson(estimates, order=1, step=1)
+    table = richardson(estimates, order=1, gap=1)
     np.testing.assert_array_equal(table.values[:, 0], estimates)
 
 
 def test_one_column_removes_a_linear_error_term_exactly():
     # T(h) = 5 + 3h: one extrapolation with order 1 recovers 5 exactly.
     steps = 1.0 / 2.0 ** np.arange(4)
-    table = richardson(5 + 3 * steps, order=1, step=1)
+    table = richardson(5 + 3 * steps, order=1, gap=1)
     np.testing.assert_allclose(table.values[1:, 1], 5.0, rtol=0, atol=1e-15)
 
 
 def test_columns_remove_successive_even_terms():
-    # T(h) = 1 + h^2 + h^4 + h^6 is exact after three columns with step 2.
+    # T(h) = 1 + h^2 + h^4 + h^6 is exact after three columns with gap 2.
     h = 0.5 / 2.0 ** np.arange(5)
-    table = richardson(1 + h**2 + h**4 + h**6, order=2, step=2)
+    table = richardson(1 + h**2 + h**4 + h**6, order=2, gap=2)
     np.testing.assert_allclose(table.values[3:, 3], 1.0, rtol=0, atol=1e-14)
     assert abs(table.values[3, 2] - 1.0) > 1e-6  # two columns are not enough
 
@@ -42,7 +42,7 @@ def test_extrapolated_central_difference_converges_to_the_derivative():
 
 
 def test_undefined_entries_have_infinite_error():
-    table = richardson(np.arange(4.0), order=2, step=2)
+    table = richardson(np.arange(4.0), order=2, gap=2)
     assert np.all(np.isinf(table.errors[0]))
     assert np.isinf(table.errors[1, 2])
 
@@ -59,7 +59,7 @@ def test_nonfinite_estimates_are_never_chosen():
 def test_coarse_entries_inconsistent_with_finer_ones_are_rejected():
     # A sequence that looks converged at coarse steps but moves at fine ones.
     estimates = np.array([2.0, 2.0, 2.0, 2.0, 1.0001, 1.0000001, 1.0])
-    value, error, q = richardson(estimates, order=2, step=2).best()
+    value, error, q = richardson(estimates, order=2, gap=2).best()
     assert q >= 4 and abs(value - 1.0) < 1e-3
 
 
@@ -77,7 +77,7 @@ def test_elementwise_tables():
     [
         ({"ratio": 1.0}, ValueError, "`ratio` must be > 1"),
         ({"order": 0}, ValueError, "`order` must be >= 1"),
-        ({"step": 1.5}, TypeError, "`step` must be an integer"),
+        ({"gap": 1.5}, TypeError, "`gap` must be an integer"),
         ({"columns": 0}, ValueError, "`columns` must be >= 1"),
     ],
 )
@@ -99,7 +99,7 @@ def test_best_entry_names_the_chosen_cell_and_its_roundoff():
 def test_ratio_root_two_removes_even_terms():
     # T(h) = 1 + h^2 + h^4 at steps shrinking by √2: exact after two columns.
     h = 0.5 / np.sqrt(2.0) ** np.arange(5)
-    table = richardson(1 + h**2 + h**4, ratio=np.sqrt(2.0), order=2, step=2)
+    table = richardson(1 + h**2 + h**4, ratio=np.sqrt(2.0), order=2, gap=2)
     np.testing.assert_allclose(table.values[2:, 2], 1.0, rtol=0, atol=1e-14)
 
 
@@ -107,7 +107,21 @@ def test_finest_raw_estimate_is_not_trusted_on_one_neighbour():
     # Its only neighbour is the next coarser raw estimate; at tiny steps the
     # two can agree by accident (quantised round-off), so it gets no error.
     h = 0.5 ** np.arange(6)
-    table = richardson(1 + h**2, order=2, step=2)
+    table = richardson(1 + h**2, order=2, gap=2)
     assert np.isinf(table.errors[-1, 0])
     assert np.all(np.isfinite(table.errors[1:-1, 0]))
     assert np.isfinite(table.errors[-1, 1])
+
+
+def test_step_is_the_deprecated_name_of_gap():
+    h = 1.0 / 2.0 ** np.arange(4)
+    with pytest.warns(DeprecationWarning, match="`gap=`"):
+        table = richardson(5 + 3 * h + h**2, order=1, step=1)
+    np.testing.assert_array_equal(table.values, richardson(5 + 3 * h + h**2, order=1,
+                                                           gap=1).values)
+    assert abs(table.values[2, 2] - 5.0) < 1e-14  # gap 1: h and h^2 both removed
+
+
+def test_step_and_gap_together_are_refused():
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="pass `gap` only"):
+        richardson([1.0, 2.0, 3.0], gap=1, step=1)
