@@ -86,8 +86,7 @@ def _client(address: str):
     from distributed import Client
 
     try:
-        # the default client: the sweep's dask.distributed.as_completed looks it up
-        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=True)
+        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise OSError(f"--scheduler: could not connect to {address!r}: {exc}") from None
 

@@ -9,7 +9,7 @@ order the data flows:
 - ``function``, ``run``, ``network``: how the points reach f (one call per
   chunk; Keras models through difference networks);
 - ``reference``: the reference derivative and the theory's scales;
-- ``dispatch``: chunks here, in processes, executors or on a Dask cluster;
+- ``progress``: the progress bar (the chunks run through :mod:`finitediff.workers`);
 - ``checkpoint``: finished rows in SQLite;
 - ``regions``, ``fit``: round-off and truncation arms, fitted next to theory;
 - ``result``, ``plot``: records, CSV, the fit, the figure (matplotlib).

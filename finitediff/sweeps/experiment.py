@@ -9,6 +9,7 @@ checkpoint as it arrives; classify the rows into regions; return a
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import check_argument, check_finite_array, check_positive_int
-from .dispatch import check_workers, map_chunks, progress_bar
+from ..workers import Backend, resolve_workers
 from .function import BatchFunction, is_keras_model
 from .grid import check_steps, default_steps
 from .methods import SweepMethod, default_methods, resolve_methods
+from .progress import progress_bar
 from .reference import Setup, compute_setup
 from .regions import classify
 from .result import SweepResult
@@ -75,7 +77,7 @@ def _check_reference(reference, points: int):
     return np.broadcast_to(values, (points,)).copy()
 
 
-def _check_arguments(f, x, *, n, steps, methods, reference, direction, scale, workers,
+def _check_arguments(f, x, *, n, steps, methods, reference, direction, scale,
                      checkpoint, key, progress, chunk_size) -> _Arguments:
     check_argument(callable(f), f"`f` must be callable, got {f!r}", error=TypeError)
     check_positive_int("n", n)
@@ -85,7 +87,6 @@ def _check_arguments(f, x, *, n, steps, methods, reference, direction, scale, wo
     else:
         x, direction = _check_direction(x, direction)
     check_argument(x.shape[0] >= 1, "`x` must hold at least one point")
-    check_workers(workers)
     check_argument(checkpoint is None or isinstance(checkpoint, (str, os.PathLike)),
                    f"`checkpoint` must be a path, got {checkpoint!r}", error=TypeError)
     check_argument(key is None or isinstance(key, str),
@@ -223,9 +224,11 @@ def sweep(
     scale : float or array, optional
         The length the default steps are relative to (default
         ``max(|x|, 1)``, per point).
-    workers : None, int, Executor or dask.distributed.Client
-        Where the chunks run: here, in that many local processes, in an
-        executor, or on a Dask cluster; the records are the same.
+    workers : None, int, Executor, callable, dask.distributed.Client or str
+        Where the chunks run, as for :func:`finitediff.derivative`: here, in
+        that many local processes, in an executor, through a map, or on a
+        Dask cluster (a client or a scheduler address); the records are the
+        same.
     checkpoint : path, optional
         An SQLite file; finished rows are committed as they complete, a rerun
         computes only what is missing, and a file written with other
@@ -261,29 +264,30 @@ def sweep(
     (2.0, True, True)
     """
     args = _check_arguments(f, x, n=n, steps=steps, methods=methods, reference=reference,
-                            direction=direction, scale=scale, workers=workers,
-                            checkpoint=checkpoint, key=key, progress=progress,
-                            chunk_size=chunk_size)
+                            direction=direction, scale=scale, checkpoint=checkpoint, key=key,
+                            progress=progress, chunk_size=chunk_size)
     network = is_keras_model(f) and args.direction is None
     check_argument(not (network and workers is not None), "`workers` cannot be used with a "
                    "Keras model: it is swept in one batched model call per method")
     if network:
         _check_model(f)
-    # for TF objects this runs the precision guard (PrecisionError below float64)
-    function = BatchFunction(f, point_shape=() if args.direction is None
-                             else args.direction.shape, vectorized=vectorized)
-    store = None
-    if checkpoint is not None:
-        from .checkpoint import Checkpoint  # sqlite3 only for checkpoints
+    with contextlib.ExitStack() as stack:
+        backend = resolve_workers(workers)
+        if not isinstance(workers, Backend):  # made here (a pool, a client of an address)
+            stack.callback(backend.close)
+        backend.check_picklable(f, "f")
+        # for TF objects this runs the precision guard (PrecisionError below float64)
+        function = BatchFunction(f, point_shape=() if args.direction is None
+                                 else args.direction.shape, vectorized=vectorized)
+        store = None
+        if checkpoint is not None:
+            from .checkpoint import Checkpoint  # sqlite3 only for checkpoints
 
-        store = Checkpoint(checkpoint, _fingerprint(f, function, args, n=n, key=key,
-                                                    vectorized=vectorized))
-    try:
-        return _run(f, function, args, store, n=n, network=network,
-                    workers=workers, progress=progress, chunk_size=chunk_size)
-    finally:
-        if store is not None:
-            store.close()
+            store = Checkpoint(checkpoint, _fingerprint(f, function, args, n=n, key=key,
+                                                        vectorized=vectorized))
+            stack.callback(store.close)
+        return _run(f, function, args, store, n=n, network=network, backend=backend,
+                    progress=progress, chunk_size=chunk_size)
 
 
 def _check_model(model) -> None:
@@ -297,7 +301,7 @@ def _resolve(methods, n: int, complex_step: bool) -> tuple[SweepMethod, ...]:
     return methods
 
 
-def _run(f, function, args: _Arguments, store, *, n, network, workers, progress,
+def _run(f, function, args: _Arguments, store, *, n, network, backend: Backend, progress,
          chunk_size) -> SweepResult:
     saved = store.load_setup() if store is not None else None
     autodiff_calls = 0
@@ -321,25 +325,26 @@ def _run(f, function, args: _Arguments, store, *, n, network, workers, progress,
              if args.steps is not None else args.scale[:, None] * unit[None, :])
     rows = {row.cell: row for row in store.rows()} if store is not None else {}
     missing = [c for c in all_cells(args.x.shape[0], len(resolved), unit.size) if c not in rows]
-    size = chunk_size or (1 if store is not None or workers is not None else None)
+    size = chunk_size or (1 if store is not None or not backend.serial else None)
     chunks = make_chunks(missing, by="method" if network else "step", size=size)
     evaluator = _evaluator(f, function, args, steps, resolved, network)
-    calls = _evaluate(evaluator, chunks, rows, store, workers=workers, progress=progress)
+    calls = _evaluate(evaluator, chunks, rows, store, backend=backend, progress=progress)
     return _assemble(rows, args, n, resolved, unit.size, setup, epsilon, calls, setup_calls)
 
 
-def _evaluate(evaluator, chunks, rows: dict, store, *, workers, progress) -> int:
+def _evaluate(evaluator, chunks, rows: dict, store, *, backend: Backend, progress) -> int:
     """Run the chunks, committing each as it completes; the calls of f they made."""
     calls = 0
     bar = progress_bar(len(chunks), progress)
     try:
-        for result in map_chunks(evaluator, chunks, workers=workers):
-            if store is not None:
-                store.commit(result.rows)
-            rows.update({row.cell: row for row in result.rows})
-            calls += result.calls
-            if bar is not None:
-                bar.update(1)
+        with contextlib.closing(backend.as_completed(evaluator, chunks)) as completed:
+            for _, result in completed:
+                if store is not None:
+                    store.commit(result.rows)
+                rows.update({row.cell: row for row in result.rows})
+                calls += result.calls
+                if bar is not None:
+                    bar.update(1)
     finally:
         if bar is not None:
             bar.close()

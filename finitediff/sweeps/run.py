@@ -4,7 +4,7 @@ A *cell* is ``(point, method, step)``, three indices; a *chunk* is a tuple of
 cells evaluated together by one ``evaluate_chunk(chunk)`` call, which returns
 a :class:`ChunkResult` of finished rows. The run loop only splits cells into
 chunks and collects rows, so chunks can go to local processes, an executor
-or a Dask cluster (:mod:`finitediff.sweeps.dispatch`) and be committed to a
+or a Dask cluster (:mod:`finitediff.workers`) and be committed to a
 checkpoint as they arrive.
 
 :class:`StencilEvaluator` is ``evaluate_chunk`` for numpy callables: the
