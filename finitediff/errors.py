@@ -24,6 +24,7 @@ __all__ = [
     "check_positive_int",
     "check_nonnegative_int",
     "check_finite_array",
+    "check_numeric_array",
     "check_choice",
     "check_step",
 ]
@@ -93,18 +94,24 @@ def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     return value
 
 
-def check_finite_array(name: str, value: Any) -> np.ndarray:
-    """Convert to a float64 array; complain about non-numeric or non-finite values."""
+def check_numeric_array(name: str, value: Any, *, complex_allowed: bool = False) -> np.ndarray:
+    """``value`` as an array of booleans, integers or floats (or complex numbers, if
+    allowed), its dtype kept; TypeError naming ``name`` otherwise."""
+    kinds, what = ("biufc", "real or complex numbers") if complex_allowed else ("biuf",
+                                                                                "real numbers")
     try:
         array = np.asarray(value)
     except Exception as exc:  # pragma: no cover - numpy raises many things
-        raise TypeError(f"`{name}` must be array-like of real numbers: {exc}") from exc
-    check_argument(
-        array.dtype.kind in "biuf",
-        f"`{name}` must hold real numbers, got an array of dtype {array.dtype}",
-        error=TypeError,
-    )
-    array = array.astype(np.float64)
+        raise TypeError(f"`{name}` must be array-like of {what}: {exc}") from exc
+    check_argument(array.dtype.kind in kinds,
+                   f"`{name}` must hold {what}, got an array of dtype {array.dtype}",
+                   error=TypeError)
+    return array
+
+
+def check_finite_array(name: str, value: Any) -> np.ndarray:
+    """Convert to a float64 array; complain about non-numeric or non-finite values."""
+    array = check_numeric_array(name, value).astype(np.float64)
     if not np.all(np.isfinite(array)):  # the message (a repr) only when needed
         raise ValueError(f"`{name}` must be finite, got {value!r}")
     return array

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import check_argument, check_int
+from .errors import check_argument, check_int, check_numeric_array
 from .stencil import Stencil
 
 __all__ = [
@@ -91,13 +91,7 @@ def method_for(method, n=None, accuracy=None, *, order: int | None = None) -> Me
 
 def check_point(name: str, value) -> np.ndarray:
     """A finite real or complex array (float64 or complex128); empty is allowed."""
-    try:
-        array = np.asarray(value)
-    except Exception as exc:  # pragma: no cover - numpy raises many things
-        raise TypeError(f"`{name}` must be array-like of numbers: {exc}") from exc
-    check_argument(array.dtype.kind in "biufc",
-                   f"`{name}` must hold real or complex numbers, got an array of dtype "
-                   f"{array.dtype}", error=TypeError)
+    array = check_numeric_array(name, value, complex_allowed=True)
     array = array.astype(np.complex128 if array.dtype.kind == "c" else np.float64)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"`{name}` must be finite, got {value!r}")

@@ -17,16 +17,9 @@ import tensorflow as tf
 
 from ..errors import check_argument, check_finite_array, check_nonnegative_int
 from .calling import call_model
-from .structure import (
-    Layout,
-    flatten_outputs,
-    needs_structure,
-    read_inputs,
-    read_outputs,
-    select_inputs,
-    select_variables,
-    wants_variables,
-)
+from .layout import Layout
+from .structure import flatten_outputs, needs_structure, read_inputs, read_outputs, select_inputs
+from .variables import select_variables, wants_variables
 
 __all__ = ["autodiff_derivatives"]
 

@@ -22,16 +22,21 @@ input shape and compiled with XLA when the model's ops allow (see
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ..errors import check_argument, check_nonnegative_int, check_positive_int, check_step
-from ..stencil import Stencil
+from ..errors import check_argument, check_step
 from .calling import call_model
+from .difference_stencils import (
+    check_offsets,
+    check_orders,
+    difference_step,
+    network_stencils,
+    shared_weights,
+)
+from .fed_steps import assert_fed_steps, check_fed_steps
 from .jit import CompiledFunction
 from .precision import check_precision
 from .structure import needs_structure
@@ -39,121 +44,11 @@ from .structure import needs_structure
 __all__ = ["DifferenceLayer", "difference_network", "difference_step", "network_stencils",
            "check_fed_steps"]
 
-#: Largest relative gap ``|eps·eps_reciprocal − 1|`` accepted: room for a
-#: reciprocal rounded to float32, far below any mistake worth a derivative.
-RECIPROCAL_TOLERANCE = 1e-6
 
-
-def _check_orders(orders) -> tuple[int, ...]:
-    try:
-        values = tuple(orders)
-    except TypeError:
-        raise TypeError(f"`orders` must be a sequence of integers, got {orders!r}") from None
-    check_argument(len(values) >= 1, "`orders` must hold at least one derivative order")
-    values = tuple(check_nonnegative_int("orders", k) for k in values)
-    check_argument(len(set(values)) == len(values), f"`orders` must be distinct, got {values}")
-    return values
-
-
-def _check_offsets(offsets) -> tuple[int, ...]:
-    try:
-        values = tuple(offsets)
-    except TypeError:
-        raise TypeError(f"`offsets` must be a sequence of integers, got {offsets!r}") from None
-    check_argument(
-        all(isinstance(o, (int, np.integer)) and not isinstance(o, bool) for o in values),
-        f"`offsets` must be integers (multiples of the step), got {values}", error=TypeError)
-    check_argument(len(set(values)) == len(values), f"`offsets` must be distinct, got {values}")
-    return tuple(sorted(int(o) for o in values))
-
-
-def network_stencils(orders, accuracy: int = 2, *, offsets=None) -> dict[int, Stencil]:
-    """The stencil of every order on the union of offsets the network evaluates.
-
-    By default the union is that of ``Stencil.central(k, accuracy)`` over
-    ``orders``; each order then uses all of it, so its accuracy is at least
-    ``accuracy``. With ``offsets`` (integers, in steps) every order uses
-    those points, and each must reach ``accuracy``. For a gradient the centre
-    ``x`` is one point shared by all components, so a stencil holding 0 gets
-    a point per component for free: the first derivative on
-    ``offsets=(-1, 0, 1, 2)`` has accuracy 3 for three evaluations per
-    component, against accuracy 2 for two (``accuracy=2``) and accuracy 4
-    for four (``accuracy=4``).
-
-    Examples
-    --------
-    >>> from finitediff.tf.network import network_stencils
-    >>> stencils = network_stencils((0, 1, 2, 3, 4))
-    >>> stencils[1]
-    Stencil(offsets=(-2, -1, 0, 1, 2), n=1, weights=(1/12, -2/3, 0, 2/3, -1/12), accuracy=4)
-    >>> network_stencils((1,), offsets=(-1, 0, 1, 2))[1]
-    Stencil(offsets=(-1, 0, 1, 2), n=1, weights=(-1/3, -1/2, 1, -1/6), accuracy=3)
-    """
-    orders = _check_orders(orders)
-    accuracy = check_positive_int("accuracy", accuracy)
-    if offsets is None:
-        check_argument(accuracy % 2 == 0,
-                       f"`accuracy` must be even (central stencils), got {accuracy}")
-        points = sorted({o for k in orders for o in Stencil.central(k, accuracy).offsets})
-        return {k: Stencil(points, k) for k in orders}
-    points = _check_offsets(offsets)
-    stencils = {k: Stencil(points, k) for k in orders}
-    for k, stencil in stencils.items():
-        check_argument(stencil.accuracy >= accuracy,
-                       f"`offsets` {points} give order {k} accuracy {stencil.accuracy}, "
-                       f"below `accuracy`={accuracy}")
-    return stencils
-
-
-def shared_weights(stencils: dict[int, Stencil]) -> tuple[list, dict, dict]:
-    """The nonzero offsets, each order's weights at them, and its weight at the centre.
-
-    The centre ``x`` is evaluated once for all orders and components.
-    """
-    offsets = next(iter(stencils.values())).offsets
-    shifts = [o for o in offsets if o != 0]
-    weights = {k: [float(w) for o, w in zip(offsets, s.exact_weights) if o != 0]
-               for k, s in stencils.items()}
-    centre = {k: float(dict(zip(offsets, s.exact_weights)).get(0, Fraction(0)))
-              for k, s in stencils.items()}
-    return shifts, weights, centre
-
-
-def difference_step(orders=(0, 1, 2), accuracy: int = 2, dtype=np.float64, *,
-                    offsets=None) -> float:
-    """The one step that minimises the worst error over ``orders`` on a unit-scale f.
-
-    Each order's error is the round-off plus truncation of the error model
-    (:meth:`finitediff.Stencil.error`) for its stencil on the network's offsets; the step
-    minimises their maximum (found on a fine logarithmic grid). With a single
-    order it is :meth:`finitediff.Stencil.optimal_step`. Scale it by
-    ``max(|x|, 1)`` for inputs far from unit size. ``offsets`` as in
-    :func:`network_stencils`.
-
-    Examples
-    --------
-    >>> from finitediff.tf.network import difference_step
-    >>> round(difference_step((0, 1, 2, 3, 4)), 4)
-    0.0059
-    """
-    stencils = network_stencils(orders, accuracy, offsets=offsets)
-    if len(stencils) == 1:
-        return next(iter(stencils.values())).optimal_step(dtype=dtype)
-    grid = np.logspace(-8, 0, 4001)
-    worst = np.max([s.error(grid, dtype=dtype) for s in stencils.values()], axis=0)
-    return float(grid[np.argmin(worst)])
-
-
-@keras.saving.register_keras_serializable(package="finitediff")
-class DifferenceLayer(keras.layers.Layer):
-    """Evaluates ``model`` on a stencil around ``x`` and returns derivatives.
-
-    Called as ``layer(x, eps, eps_reciprocal)`` (``step=None``) or
-    ``layer(x)`` (fixed ``step``); returns a list with one tensor per order.
-    See :func:`difference_network`. An eager call runs through
-    :attr:`graph`, a :class:`~finitediff.tf.jit.CompiledFunction` (XLA unless
-    ``jit_compile=False`` or the model's ops do not compile).
-    """
+class StencilLayer(keras.layers.Layer):
+    """What every difference layer shares: the model, the stencils of the orders on one
+    union of offsets, the step (fixed, or fed per sample), the configuration Keras saves,
+    and the graph eager calls run through (:meth:`_compute`, in the subclass)."""
 
     def __init__(self, model, orders=(0, 1, 2), accuracy=2, step=None, batched=True,
                  jit_compile=True, offsets=None, **kwargs):
@@ -162,18 +57,15 @@ class DifferenceLayer(keras.layers.Layer):
         if isinstance(model, dict):
             model = keras.saving.deserialize_keras_object(model)
         self.model = model
-        self.orders = _check_orders(orders)
+        self.orders = check_orders(orders)
         self.accuracy = accuracy
         self.step = check_step(step)
         self.batched = bool(batched)
         self.jit_compile = bool(jit_compile)
         self._graph = None
         self.stencils = network_stencils(self.orders, accuracy, offsets=offsets)
-        self.stencil_offsets = None if offsets is None else list(_check_offsets(offsets))
+        self.stencil_offsets = None if offsets is None else list(check_offsets(offsets))
         self.shifts, self.weights_by_order, self.centre_weight = shared_weights(self.stencils)
-        self.point_shape = tuple(model.input_shape[1:])
-        self.size = int(np.prod(self.point_shape))
-        self.scalar = self.size == 1
 
     def build(self, *args, **kwargs):
         self.built = True
@@ -194,6 +86,28 @@ class DifferenceLayer(keras.layers.Layer):
             self._graph = CompiledFunction(self._compute, self.model,
                                            jit_compile=self.jit_compile)
         return self._graph
+
+    def _compute(self, *args):
+        raise NotImplementedError
+
+
+@keras.saving.register_keras_serializable(package="finitediff")
+class DifferenceLayer(StencilLayer):
+    """Evaluates ``model`` on a stencil around ``x`` and returns derivatives.
+
+    Called as ``layer(x, eps, eps_reciprocal)`` (``step=None``) or
+    ``layer(x)`` (fixed ``step``); returns a list with one tensor per order.
+    See :func:`difference_network`. An eager call runs through
+    :attr:`graph`, a :class:`~finitediff.tf.jit.CompiledFunction` (XLA unless
+    ``jit_compile=False`` or the model's ops do not compile).
+    """
+
+    def __init__(self, model, orders=(0, 1, 2), accuracy=2, step=None, batched=True,
+                 jit_compile=True, offsets=None, **kwargs):
+        super().__init__(model, orders, accuracy, step, batched, jit_compile, offsets, **kwargs)
+        self.point_shape = tuple(self.model.input_shape[1:])
+        self.size = int(np.prod(self.point_shape))
+        self.scalar = self.size == 1
 
     # -- the computation ----------------------------------------------------
     def _steps(self, x, eps):
@@ -236,7 +150,7 @@ class DifferenceLayer(keras.layers.Layer):
                 check_fed_steps(np.asarray(x), np.asarray(eps), np.asarray(eps_reciprocal))
             return self.graph(x, eps, eps_reciprocal)
         if self.step is None:  # inside a graph: the same checks as graph ops
-            x = _assert_fed_steps(x, eps, eps_reciprocal)
+            x = assert_fed_steps(x, eps, eps_reciprocal)
         return self._compute(x, eps, eps_reciprocal)
 
     def _compute(self, x, eps=None, eps_reciprocal=None):
@@ -264,69 +178,6 @@ class DifferenceLayer(keras.layers.Layer):
                     derivative, (-1,) + self.point_shape + tuple(centre.shape[1:]))
             outputs.append(derivative)
         return outputs
-
-
-def check_fed_steps(x, eps, eps_reciprocal) -> None:
-    """Check the fed steps of a difference network, one per sample.
-
-    ``eps`` must be positive, finite and large enough to change every
-    component of ``x``; ``eps_reciprocal`` must be ``1/eps`` to
-    ``RECIPROCAL_TOLERANCE`` (it is checked, not used: the network divides by
-    the step actually taken, ``(x + eps) − x``). Raises ValueError naming the
-    input and the first sample that fails.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from finitediff.tf.network import check_fed_steps
-    >>> check_fed_steps(np.array([[1.0]]), np.array([[1e-3]]), np.array([[3.0]]))
-    Traceback (most recent call last):
-    ...
-    ValueError: `eps_reciprocal` must be 1/eps = 1000: sample 0 has 3.0 (eps = 0.001)
-    """
-    x = np.asarray(x, dtype=np.float64)
-    batch = x.shape[0] if x.ndim else 1
-    flat = x.reshape(batch, -1)
-    eps = np.broadcast_to(np.asarray(eps, dtype=np.float64).reshape(-1, 1), (batch, 1))
-    reciprocal = np.broadcast_to(
-        np.asarray(eps_reciprocal, dtype=np.float64).reshape(-1, 1), (batch, 1))
-    bad = ~(np.isfinite(eps[:, 0]) & (eps[:, 0] > 0))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(f"`eps` must be positive and finite: sample {i} has eps = "
-                         f"{float(eps[i, 0])!r}")
-    with np.errstate(over="ignore"):
-        unchanged = np.any((flat + eps) - flat <= 0, axis=1)
-    if unchanged.any():
-        i = int(np.argmax(unchanged))
-        raise ValueError(f"`eps` is too small to change x in floating point: sample {i} has "
-                         f"eps = {float(eps[i, 0])!r} and max|x| = "
-                         f"{float(np.max(np.abs(flat[i])))!r}")
-    with np.errstate(all="ignore"):
-        gap = np.abs(eps[:, 0] * reciprocal[:, 0] - 1.0)
-    mismatch = ~(gap <= RECIPROCAL_TOLERANCE)
-    if mismatch.any():
-        i = int(np.argmax(mismatch))
-        raise ValueError(f"`eps_reciprocal` must be 1/eps = {1.0 / eps[i, 0]:.6g}: sample {i} "
-                         f"has {float(reciprocal[i, 0])!r} (eps = {float(eps[i, 0])!r})")
-
-
-def _assert_fed_steps(x, eps, eps_reciprocal):
-    """``x`` behind graph assertions of :func:`check_fed_steps` (plain graphs raise
-    InvalidArgumentError; XLA drops assertions)."""
-    eps = tf.cast(eps, tf.float64)
-    flat = tf.reshape(tf.cast(x, tf.float64), (tf.shape(x)[0], -1))
-    gap = tf.abs(eps * tf.cast(eps_reciprocal, tf.float64) - 1.0)
-    checks = [
-        tf.debugging.assert_all_finite(eps, "`eps` must be positive and finite"),
-        tf.debugging.assert_positive(eps, message="`eps` must be positive and finite"),
-        tf.debugging.assert_positive((flat + eps) - flat,
-                                     message="`eps` is too small to change x in floating point"),
-        tf.debugging.assert_less_equal(gap, tf.constant(RECIPROCAL_TOLERANCE, tf.float64),
-                                       message="`eps_reciprocal` must be 1/eps"),
-    ]
-    with tf.control_dependencies(checks):
-        return tf.identity(x)
 
 
 def difference_network(model: keras.Model, *, orders=(0, 1, 2), accuracy: int = 2,

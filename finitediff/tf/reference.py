@@ -167,8 +167,12 @@ class AutodiffReference:
         The gradient of ``v·g`` by reverse mode: for ``v = e_i`` the i-th row
         of the Hessian as autodiff computes it, symmetric or not.
         """
+        return self._gradient_of_product(points, v)
+
+    def _gradient_of_product(self, points, vector) -> np.ndarray:
+        """``∂(vector·g)/∂x`` at each point, ``(P, d)`` (zeros where autodiff finds no path)."""
         x = self._constant(points)
-        weights = tf.constant(np.asarray(v, dtype=np.float64))
+        weights = tf.constant(np.asarray(vector, dtype=np.float64))
         with tf.GradientTape() as tape:
             tape.watch(x)
             gradient = self._gradient_tape(x)
@@ -204,15 +208,9 @@ class AutodiffReference:
         return np.zeros(values.shape) if result is None else np.asarray(result)
 
     def hvp(self, points, u) -> np.ndarray:
-        """``H·u`` of a scalar f at each point, ``(P, d)``."""
-        x = self._constant(points)
-        direction = tf.constant(np.asarray(u, dtype=np.float64))
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            gradient = self._gradient_tape(x)
-            total = None if gradient is None else tf.reduce_sum(gradient * direction)
-        result = None if total is None else tape.gradient(total, x)
-        return np.zeros(x.shape) if result is None else np.asarray(result)
+        """``H·u`` of a scalar f at each point, ``(P, d)``: the gradient of ``u·g``
+        (``uᵀH``, which is ``H·u`` for the symmetric Hessian of a smooth f)."""
+        return self._gradient_of_product(points, u)
 
     def gradient_function(self):
         """The autodiff gradient as a vectorized numpy function ``(N, d) -> (N, d)``."""

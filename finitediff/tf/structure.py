@@ -8,8 +8,9 @@ differentiated (the float inputs, the inputs ``wrt`` names, or the trainable
 variables). The differentiated values, flattened and concatenated, are the
 D coordinates; every other input (integer ids, masks, conditioning) is fed
 unchanged and never perturbed. The outputs, flattened and concatenated, are
-the M values (:func:`read_outputs`). A :class:`Layout` turns flat results
-back into ``df[out][inp]`` with shape ``output_shape + input_shape``.
+the M values (:func:`read_outputs`). Where each sits in the flat vector, and
+how flat results become ``df[out][inp]``, is :mod:`finitediff.tf.layout`;
+variables are :mod:`finitediff.tf.variables`.
 
 Results keep a level of the nesting only where the model or the call has
 one: no output level when the model returns a single tensor, no input level
@@ -27,89 +28,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..errors import check_argument
+from ..errors import check_argument, check_numeric_array
+from .layout import Part, parts
 
 __all__ = [
-    "Feed", "Layout", "ModelInputs", "Part", "declared_inputs", "flatten_outputs",
-    "needs_structure", "read_inputs", "read_outputs", "select_inputs", "select_variables",
+    "Feed", "ModelInputs", "declared_inputs", "flatten_outputs", "needs_structure",
+    "read_inputs", "read_outputs", "select_inputs", "wrt_list",
 ]
-
-
-# -- flat layout ------------------------------------------------------------------
-@dataclass(frozen=True)
-class Part:
-    """An input, output or variable: its key, its shape in results, its place in the flat vector."""
-
-    key: object
-    shape: tuple
-    start: int
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def stop(self) -> int:
-        return self.start + self.size
-
-    @property
-    def slice(self) -> slice:
-        return slice(self.start, self.stop)
-
-
-def parts(keys_and_shapes) -> tuple[Part, ...]:
-    """Consecutive parts of a flat vector, in the order given."""
-    result, start = [], 0
-    for key, shape in keys_and_shapes:
-        part = Part(key, tuple(int(s) for s in shape), start)
-        result.append(part)
-        start = part.stop
-    return tuple(result)
-
-
-@dataclass(frozen=True)
-class Layout:
-    """The differentiated parts (D flat values) and the outputs (M flat values).
-
-    ``input_level`` / ``output_level`` say whether results are keyed by
-    input / output (False: a single part, and no dict at that level).
-    """
-
-    inputs: tuple[Part, ...]
-    outputs: tuple[Part, ...]
-    input_level: bool
-    output_level: bool
-
-    @property
-    def input_size(self) -> int:
-        return self.inputs[-1].stop
-
-    @property
-    def output_size(self) -> int:
-        return self.outputs[-1].stop
-
-    def arrange(self, array, axes: tuple[str, ...]):
-        """Leading flat axes (``"out"``: M, ``"in"``: D) as nested dicts of shaped blocks.
-
-        ``arrange(J, ("out", "in"))`` of an ``(M, D)`` Jacobian gives
-        ``df[out][inp]`` of shape ``output_shape + input_shape``; a Hessian
-        ``(M, D, D)`` with ``("out", "in", "in")`` gives
-        ``df[out][inp_i][inp_j]``.
-        """
-        array = np.asarray(array)
-
-        def nest(level: int, chosen: tuple[Part, ...]):
-            if level == len(axes):
-                block = array[tuple(part.slice for part in chosen)]
-                block = block.reshape(sum((part.shape for part in chosen), ()))
-                return block[()] if block.ndim == 0 else block
-            output = axes[level] == "out"
-            candidates = self.outputs if output else self.inputs
-            if not (self.output_level if output else self.input_level):
-                return nest(level + 1, chosen + candidates[:1])
-            return {part.key: nest(level + 1, chosen + (part,)) for part in candidates}
-
-        return nest(0, ())
 
 
 # -- inputs -------------------------------------------------------------------------
@@ -252,17 +177,6 @@ def _entries(x, kind: str, declared) -> list[tuple[object, str, object]]:
     return [(names[0] if names else 0, "x", x)]
 
 
-def _as_values(label: str, value) -> np.ndarray:
-    try:
-        array = np.asarray(value)
-    except Exception as exc:  # pragma: no cover - numpy raises many things
-        raise TypeError(f"`{label}` must be array-like of real numbers: {exc}") from exc
-    check_argument(array.dtype.kind in "biuf",
-                   f"`{label}` must hold real numbers, got an array of dtype {array.dtype}",
-                   error=TypeError)
-    return array
-
-
 def _feed_shape(label: str, array: np.ndarray, tensor, batched: bool) -> tuple:
     """Per-sample shape fed to a declared input (batched: ``x`` holds a whole batch)."""
     if tensor is None:
@@ -296,7 +210,7 @@ def read_inputs(model, x, *, batched: bool = False) -> ModelInputs:
     tensors = dict(declared[1]) if declared else {}
     feeds = []
     for key, label, raw in _entries(x, kind, declared):
-        array = _as_values(label, raw)
+        array = check_numeric_array(label, raw)
         tensor = tensors.get(key)
         if tensor is not None:
             dtype = tf.as_dtype(tensor.dtype)
@@ -345,7 +259,7 @@ def select_inputs(inputs: ModelInputs, wrt) -> tuple[ModelInputs, tuple[Part, ..
         level = inputs.kind != "tensor"
     else:
         single = isinstance(wrt, str) or _is_position(wrt)
-        names = [wrt] if single else _names(wrt)
+        names = [wrt] if single else wrt_list(wrt)
         chosen = [_resolve(inputs, name) for name in names]
         check_argument(len({feed.key for feed in chosen}) == len(chosen),
                        f"`wrt` names an input twice: {wrt!r}")
@@ -357,61 +271,12 @@ def select_inputs(inputs: ModelInputs, wrt) -> tuple[ModelInputs, tuple[Part, ..
     return selected, parts((feed.key, feed.value.shape) for feed in chosen), level
 
 
-def _names(wrt) -> list:
+def wrt_list(wrt) -> list:
+    """The names, positions or variables of a ``wrt`` that lists several."""
     check_argument(isinstance(wrt, (list, tuple)) and len(wrt) > 0,
                    f"`wrt` must be None, an input name or position, a list of them, "
                    f"'weights' or a list of variables, got {wrt!r}", error=TypeError)
     return list(wrt)
-
-
-# -- variables ------------------------------------------------------------------------
-def is_variable(value) -> bool:
-    return isinstance(value, (tf.Variable, keras.Variable))
-
-
-def wants_variables(wrt) -> bool:
-    """Whether ``wrt`` designates variables: ``"weights"``, a variable or a list of them."""
-    return (isinstance(wrt, str) and wrt == "weights") or is_variable(wrt) or (
-        isinstance(wrt, (list, tuple)) and any(is_variable(v) for v in wrt))
-
-
-def _variable_key(variable) -> str:
-    path = getattr(variable, "path", None)
-    return path if isinstance(path, str) else variable.name.split(":")[0]
-
-
-def select_variables(model, wrt) -> tuple[list, tuple[Part, ...], bool]:
-    """The variables ``wrt`` designates ("weights": the trainable ones), their parts, the level."""
-    if isinstance(wrt, str):
-        variables = list(getattr(model, "trainable_variables", None) or [])
-        check_argument(bool(variables), f"wrt='weights': the model has no trainable variables "
-                       f"(got {type(model).__name__}); pass a list of variables as `wrt`")
-        level = True
-    else:
-        level = not is_variable(wrt)
-        variables = _names(wrt) if level else [wrt]
-        check_argument(all(is_variable(v) for v in variables),
-                       "`wrt` must be input names or positions, 'weights' or variables, not a "
-                       f"mix, got {wrt!r}", error=TypeError)
-    for variable in variables:
-        dtype = tf.as_dtype(variable.dtype)
-        check_argument(dtype.is_floating, f"`wrt` holds the variable {_variable_key(variable)!r}"
-                       f" of dtype {dtype.name}: only float variables can be differentiated")
-    check_argument(len({id(v) for v in variables}) == len(variables),
-                   "`wrt` names a variable twice")
-    keys = _unique([_variable_key(v) for v in variables])
-    return variables, parts(zip(keys, (tuple(v.shape) for v in variables))), level
-
-
-def _unique(keys: list[str]) -> list[str]:
-    """Keys made unique by a suffix (two tf.Variables may share a name)."""
-    seen: dict[str, int] = {}
-    result = []
-    for key in keys:
-        count = seen.get(key, 0)
-        seen[key] = count + 1
-        result.append(key if count == 0 else f"{key}_{count}")
-    return result
 
 
 # -- outputs --------------------------------------------------------------------------

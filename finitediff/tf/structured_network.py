@@ -24,8 +24,7 @@ import tensorflow as tf
 from ..errors import check_argument, check_step
 from .calling import call_model
 from .flat import flat_model
-from .jit import CompiledFunction
-from .network import _check_offsets, _check_orders, network_stencils, shared_weights
+from .network import StencilLayer
 from .structure import declared_inputs, flatten_outputs
 
 __all__ = ["StructuredDifferenceLayer", "structured_difference_network"]
@@ -42,7 +41,7 @@ def _output_structure(model) -> tuple[list, bool]:
 
 
 @keras.saving.register_keras_serializable(package="finitediff")
-class StructuredDifferenceLayer(keras.layers.Layer):
+class StructuredDifferenceLayer(StencilLayer):
     """Evaluates ``model`` around its inputs and returns derivatives per output and input.
 
     Called as ``layer(inputs, eps, eps_reciprocal)`` (dicts keyed by input
@@ -53,49 +52,20 @@ class StructuredDifferenceLayer(keras.layers.Layer):
     def __init__(self, model, orders=(0, 1, 2), accuracy=2, step=None, batched=True,
                  jit_compile=True, offsets=None, differentiated=(), input_level=True,
                  training=False, **kwargs):
-        kwargs.setdefault("dtype", "float64")
-        super().__init__(**kwargs)
-        if isinstance(model, dict):
-            model = keras.saving.deserialize_keras_object(model)
-        self.model = model
-        self.orders = _check_orders(orders)
-        self.accuracy = accuracy
-        self.step = check_step(step)
-        self.batched = bool(batched)
-        self.jit_compile = bool(jit_compile)
+        super().__init__(model, orders, accuracy, step, batched, jit_compile, offsets, **kwargs)
         self.training = bool(training)
-        self.stencil_offsets = None if offsets is None else list(_check_offsets(offsets))
-        stencils = network_stencils(self.orders, accuracy, offsets=offsets)
-        self.shifts, self.weights_by_order, self.centre_weight = shared_weights(stencils)
-        self.kind, declared = declared_inputs(model)
+        self.kind, declared = declared_inputs(self.model)
         self.names = [name for name, _ in declared]
         self.shapes = {name: tuple(tensor.shape[1:]) for name, tensor in declared}
         self.differentiated = list(differentiated)
         self.input_level = bool(input_level)
-        self.output_keys, self.output_level = _output_structure(model)
-        self._graph = None
-
-    def build(self, *args, **kwargs):
-        self.built = True
+        self.output_keys, self.output_level = _output_structure(self.model)
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            model=keras.saving.serialize_keras_object(self.model), orders=list(self.orders),
-            accuracy=self.accuracy, step=self.step, batched=self.batched,
-            jit_compile=self.jit_compile, offsets=self.stencil_offsets,
-            differentiated=self.differentiated, input_level=self.input_level,
-            training=self.training,
-        )
+        config.update(differentiated=self.differentiated, input_level=self.input_level,
+                      training=self.training)
         return config
-
-    @property
-    def graph(self) -> CompiledFunction:
-        """The graph eager calls run through (built on first use)."""
-        if self._graph is None:
-            self._graph = CompiledFunction(self._compute, self.model,
-                                           jit_compile=self.jit_compile)
-        return self._graph
 
     def call(self, inputs, eps=None, eps_reciprocal=None):
         if tf.executing_eagerly():
