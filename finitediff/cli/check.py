@@ -13,7 +13,7 @@ from ..extras import require_extra
 from . import arguments
 from .output import emit_json
 
-__all__ = ["add_parser", "load_input", "load_model", "run"]
+__all__ = ["DESCRIPTION", "SUMMARY", "add_arguments", "load_input", "load_model", "run"]
 
 EXAMPLES = """\
 examples:
@@ -27,13 +27,17 @@ refused unless --unsafe is given, which runs that code: use it only for files yo
 """
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "check", help="check a saved Keras model's autodiff derivatives",
-        description="Compare a saved Keras model's TensorFlow autodiff derivatives at a point "
-        "with finite differences, each entry judged by a tolerance from the "
-        "finite-difference error bound (finitediff.check_derivatives). Needs the tf extra.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+SUMMARY = "check a saved Keras model's autodiff derivatives"
+DESCRIPTION = """\
+Compare a saved Keras model's TensorFlow autodiff derivatives at a point with
+finite differences, each entry judged by a tolerance from the
+finite-difference error bound (finitediff.check_derivatives). Needs the tf
+extra.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's own options (:mod:`finitediff.cli.main` adds ``--json``)."""
     parser.add_argument("model", help="a saved Keras model (.keras)")
     parser.add_argument("--at", required=True, metavar="INPUT.npy",
                         help="the point: one input of the model, saved with numpy.save")
@@ -47,8 +51,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--unsafe", action="store_true",
                         help="allow unsafe deserialization (runs Python code stored in the "
                         "file): only for files you trust")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.set_defaults(run=run)
 
 
 def _existing_file(path: str, what: str) -> str:

@@ -14,7 +14,7 @@ from .exact import ExactValue, exact_derivatives
 from .expressions import Expression, parse_expression
 from .output import NA, emit_json, error_text, table, value_text
 
-__all__ = ["add_parser", "expression_at", "run"]
+__all__ = ["DESCRIPTION", "SUMMARY", "add_arguments", "expression_at", "run"]
 
 EXAMPLES = """\
 examples:
@@ -26,15 +26,18 @@ examples:
 """
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "derivative", help="estimate derivatives of an expression, with error bounds",
-        description="Estimate derivatives of an expression by finite differences (the "
-        "adaptive engine), with error bounds, steps, evaluations and status, next to the "
-        "exact value from sympy where it exists. Expressions use numbers, variables, pi, e, "
-        "+ - * / **, parentheses and the functions exp, log, sqrt, sin, cos, tan, ...; "
-        "nothing else is evaluated.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+SUMMARY = "estimate derivatives of an expression, with error bounds"
+DESCRIPTION = """\
+Estimate derivatives of an expression by finite differences (the adaptive
+engine), with error bounds, steps, evaluations and status, next to the exact
+value from sympy where it exists. Expressions use numbers, variables, pi, e,
++ - * / **, parentheses and the functions exp, log, sqrt, sin, cos, tan, ...;
+nothing else is evaluated.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's own options (:mod:`finitediff.cli.main` adds ``--json``)."""
     parser.add_argument("expression", help="the expression, as in 'sin(x) * exp(-x)'")
     parser.add_argument("--at", required=True, type=arguments.point, metavar="X",
                         help="the point: a number, or name=value pairs such as x=1,y=2")
@@ -49,8 +52,6 @@ def add_parser(subparsers) -> None:
                         default="central", help="the stencil family (default central)")
     parser.add_argument("--scale", type=arguments.positive_number, metavar="S",
                         help="the largest step tried (default 0.5*max(|x|, 1))")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.set_defaults(run=run)
 
 
 def expression_at(text: str, at: arguments.Point, *, vector: bool = False) -> Expression:

@@ -21,7 +21,7 @@ from .derivative import expression_at
 from .output import emit_json, error_text, table, value_text
 from .sweep import summary, summary_table
 
-__all__ = ["add_parser", "exact_value", "run"]
+__all__ = ["DESCRIPTION", "SUMMARY", "add_arguments", "exact_value", "run"]
 
 FUNCTION = "log(x + 2)"
 FORMULA = "d^n/dx^n log(x + 2) = (-1)^(n-1) (n-1)! / (x + 2)^n"
@@ -36,13 +36,16 @@ examples:
 """
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "example", help="the built-in example (what `finitediff` runs)",
-        description=f"Derivatives of {FUNCTION} from a Keras difference network, the adaptive "
-        "engine and TF autodiff side by side, with error estimates and exact values; then a "
-        f"step sweep of the derivative of order {SWEEP_ORDER}, saved as a PNG.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+SUMMARY = "the built-in example (what `finitediff` runs)"
+DESCRIPTION = f"""\
+Derivatives of {FUNCTION} from a Keras difference network, the adaptive engine
+and TF autodiff side by side, with error estimates and exact values; then a
+step sweep of the derivative of order {SWEEP_ORDER}, saved as a PNG.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's own options (:mod:`finitediff.cli.main` adds ``--json``)."""
     parser.add_argument("--x", type=lambda t: arguments.number(t, option="--x"), default=1.0,
                         help="where to differentiate (default 1)")
     parser.add_argument("--max-order", type=arguments.order, default=4, metavar="N",
@@ -53,8 +56,6 @@ def add_parser(subparsers) -> None:
                         help="where to save the sweep's plot (default: a new temporary folder)")
     parser.add_argument("--no-tf", action="store_true",
                         help="leave out the difference network and TF autodiff")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.set_defaults(run=run)
 
 
 def exact_value(n: int, x: float) -> float:

@@ -13,7 +13,8 @@ from . import check, derivative, example, sweep, weights
 
 __all__ = ["COMMANDS", "main"]
 
-#: The subcommands, each a module with ``add_parser(subparsers)``.
+#: The subcommands, each a module with ``SUMMARY``, ``DESCRIPTION``, ``EXAMPLES``,
+#: ``add_arguments(parser)`` and ``run(args) -> int``.
 COMMANDS = {"example": example, "derivative": derivative, "weights": weights, "sweep": sweep,
             "check": check}
 
@@ -45,8 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"finitediff {_version()}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
-    for module in COMMANDS.values():
-        module.add_parser(subparsers)
+    for name, module in COMMANDS.items():
+        command = subparsers.add_parser(
+            name, help=module.SUMMARY, description=module.DESCRIPTION, epilog=module.EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(command)
+        command.add_argument("--json", action="store_true", help="one JSON object on stdout")
+        command.set_defaults(run=module.run)
     return parser
 
 

@@ -14,7 +14,7 @@ from .derivative import expression_at
 from .exact import exact_derivatives
 from .output import emit_json, error_text, table
 
-__all__ = ["add_parser", "run", "summary", "summary_table"]
+__all__ = ["DESCRIPTION", "SUMMARY", "add_arguments", "run", "summary", "summary_table"]
 
 #: Steps per chunk: several chunks, so that a progress bar can show on long sweeps.
 CHUNK_STEPS = 8
@@ -32,14 +32,17 @@ examples:
 """
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "sweep", help="sweep the step: truncation and round-off arms per method",
-        description="Measure the error of finite-difference estimates of an expression's "
-        "n-th derivative over log-spaced steps, for several methods, against the exact "
-        "value (sympy) or the adaptive engine's estimate. Prints each method's optimal step "
-        "and the fitted slopes of the truncation and round-off arms next to the theory.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+SUMMARY = "sweep the step: truncation and round-off arms per method"
+DESCRIPTION = """\
+Measure the error of finite-difference estimates of an expression's n-th
+derivative over log-spaced steps, for several methods, against the exact value
+(sympy) or the adaptive engine's estimate. Prints each method's optimal step
+and the fitted slopes of the truncation and round-off arms next to the theory.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's own options (:mod:`finitediff.cli.main` adds ``--json``)."""
     parser.add_argument("expression", help="an expression in one variable, as in 'log(x + 2)'")
     parser.add_argument("--at", required=True, type=arguments.point, metavar="X",
                         help="the point (a number)")
@@ -58,8 +61,6 @@ def add_parser(subparsers) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the chunks on a Dask cluster, e.g. tcp://host:8786")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.set_defaults(run=run)
 
 
 def _methods(text: str) -> tuple[str, ...]:

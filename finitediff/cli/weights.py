@@ -8,7 +8,7 @@ from ..stencil import Stencil
 from . import arguments
 from .output import emit_json, table
 
-__all__ = ["add_parser", "run"]
+__all__ = ["DESCRIPTION", "SUMMARY", "add_arguments", "run"]
 
 EXAMPLES = """\
 examples:
@@ -19,13 +19,16 @@ examples:
 """
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "weights", help="exact finite-difference weights of a stencil",
-        description="The exact rational weights w_j of f^(n)(x) ~ h^-n sum_j w_j f(x + o_j h), "
-        "the accuracy p and the error coefficient C of the leading error "
-        "C f^(n+p)(x) h^p (Fornberg's algorithm in rational arithmetic).",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+SUMMARY = "exact finite-difference weights of a stencil"
+DESCRIPTION = """\
+The exact rational weights w_j of f^(n)(x) ~ h^-n sum_j w_j f(x + o_j h), the
+accuracy p and the error coefficient C of the leading error C f^(n+p)(x) h^p
+(Fornberg's algorithm in rational arithmetic).
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's own options (:mod:`finitediff.cli.main` adds ``--json``)."""
     parser.add_argument("--n", type=arguments.order, default=1, metavar="N",
                         help="derivative order (default 1)")
     parser.add_argument("--accuracy", type=arguments.positive_int, metavar="P",
@@ -35,8 +38,6 @@ def add_parser(subparsers) -> None:
                         help="the points in steps, e.g. -1,0,1 or -1/2,1/2 (instead of a family)")
     family.add_argument("--forward", action="store_true", help="one-sided, 0, 1, 2, ...")
     family.add_argument("--backward", action="store_true", help="one-sided, ..., -2, -1, 0")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.set_defaults(run=run)
 
 
 def stencil_of(args) -> Stencil:
