@@ -43,7 +43,7 @@ def num(value) -> str:
 
 
 # -- references ----------------------------------------------------------------------
-class _MPNumpy:
+class MPNumpy:
     """The numpy names the families use, evaluated with mpmath."""
 
     exp, sin, cos, log, sqrt, tanh = mp.exp, mp.sin, mp.cos, mp.log, mp.sqrt, mp.tanh
@@ -61,7 +61,7 @@ class _MPNumpy:
 
 def mp_function(source: str) -> Callable:
     """A numpy lambda source evaluated with mpmath names instead."""
-    return eval(source, {"np": _MPNumpy, "mp": mp})  # sources are built in this module
+    return eval(source, {"np": MPNumpy, "mp": mp})  # sources are built in this module
 
 
 def reference(f_mp: Callable, x: float, n: int) -> float | None:

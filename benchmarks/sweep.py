@@ -5,8 +5,9 @@ x = 1 with the default methods (central accuracy 2, 4, 6, forward accuracy 1)
 on the default grid: S steps × M methods estimates. Compared, for the grid
 alone (every estimate, no reference, no fit):
 
-- the difference networks of ``finitediff.sweep``: one network per method,
-  every step in one batch (per-sample ``eps``): M model calls;
+- difference networks (``finitediff.difference_network``, as ``finitediff.sweep``
+  builds them): one network per method, every step in one batch (per-sample
+  ``eps``): M model calls;
 - a naive loop: the model on each method's stencil points at each step,
   through ``finitediff.black_box``: S·M model calls;
 - the black box with every point of every step and method in one call.
@@ -15,7 +16,8 @@ alone (every estimate, no reference, no fit):
 the same objects. The last row is ``finitediff.sweep(model)`` end to end
 (reference by autodiff, theory scales, the engine's steps, regions), with its
 model calls for the grid and for the rest. Every estimate of the three
-grid rows agrees with the others within ``ε·Σ|w|·|f|/h^n``.
+grid rows agrees with the others within ``ε·Σ|w|·|f|/h^n``. Everything goes
+through the public API.
 
 Usage (from the repository root):
 TF_CPP_MIN_LOG_LEVEL=2 python -m benchmarks.sweep
@@ -29,14 +31,14 @@ import keras
 import numpy as np
 
 import finitediff as fd
-from finitediff.sweeps.function import BatchFunction
-from finitediff.sweeps.grid import default_steps
-from finitediff.sweeps.methods import default_methods
-from finitediff.sweeps.network import NetworkEvaluator
-from finitediff.sweeps.run import StencilEvaluator, all_cells
+from finitediff import Stencil
+from finitediff.sweeps import SweepMethod, default_steps
 
 X, N = 1.0, 2
 EPSILON = float(np.finfo(np.float64).eps)
+#: The sweep's default methods for n = 2 (the complex step is for n = 1 only).
+STENCILS = {"central2": Stencil.central(N, 2), "central4": Stencil.central(N, 4),
+            "central6": Stencil.central(N, 6), "forward1": Stencil.forward(N, 1)}
 
 
 def seed_model():
@@ -44,26 +46,47 @@ def seed_model():
     return keras.Model(x, keras.ops.log(x + 2.0))
 
 
-def naive_loop(function, methods, steps) -> tuple[np.ndarray, int]:
+def naive_loop(function, stencils, taken) -> tuple[np.ndarray, int]:
     """One model call per method and step."""
-    estimates = np.empty((len(methods), steps.size))
+    estimates = np.empty((len(stencils), taken.size))
     calls = 0
-    for m, method in enumerate(methods):
-        offsets = np.array([float(o) for o in method.stencil.support])
-        weights = method.stencil.support_weights
-        for s, h in enumerate((X + steps) - X):
+    for m, stencil in enumerate(stencils):
+        offsets = np.array([float(o) for o in stencil.support])
+        for s, h in enumerate(taken):
             values = function(X + offsets * h)
             calls += 1
-            estimates[m, s] = np.sum(weights * values) / h**N
+            estimates[m, s] = np.sum(stencil.support_weights * values) / h**N
     return estimates, calls
 
 
-def grid(evaluator, cells, shape) -> tuple[np.ndarray, int]:
-    result = evaluator(cells)
-    estimates = np.empty(shape)
-    for row in result.rows:
-        estimates[row.method, row.step_index] = row.estimate
-    return estimates, result.calls
+def build_networks(model, stencils) -> list:
+    """One difference network per method, with a step per sample (plain graphs, as the
+    sweep builds them: XLA would compile for longer than it saves on one call)."""
+    return [fd.difference_network(model, orders=(N,), accuracy=1, jit_compile=False,
+                                  offsets=[int(o) for o in stencil.offsets])
+            for stencil in stencils]
+
+
+def network_grid(networks, taken) -> tuple[np.ndarray, int]:
+    """Every step of a method in one batch: one call of each network."""
+    x, h = np.full((taken.size, 1), X), taken[:, None]
+    # one order requested: each network has one output, the estimate per sample
+    estimates = np.stack([np.asarray(network([x, h, 1.0 / h]), dtype=np.float64).reshape(-1)
+                          for network in networks])
+    return estimates, len(networks)
+
+
+def pooled_grid(function, stencils, taken) -> tuple[np.ndarray, int]:
+    """Every point of every method and step in one call of the black box."""
+    offsets = [np.array([float(o) for o in stencil.support]) for stencil in stencils]
+    points = np.concatenate([X + np.multiply.outer(taken, o).ravel() for o in offsets])
+    values, start = function(points), 0
+    estimates = np.empty((len(stencils), taken.size))
+    for m, (stencil, o) in enumerate(zip(stencils, offsets)):
+        block = values[start:start + taken.size * o.size].reshape(taken.size, o.size)
+        start += taken.size * o.size
+        estimates[m] = block @ stencil.support_weights / taken**N
+    return estimates, 1
 
 
 def timed(run, repeats: int = 1):
@@ -75,42 +98,37 @@ def timed(run, repeats: int = 1):
 
 def main() -> None:
     model = seed_model()
-    methods = default_methods(N, complex_step=False)
-    steps = default_steps(methods, EPSILON) * max(abs(X), 1.0)
-    shape = (len(methods), steps.size)
-    cells = all_cells(1, len(methods), steps.size)
-    x, step_grid = np.array([X]), steps[None, :]
+    stencils = list(STENCILS.values())
+    steps = default_steps(tuple(SweepMethod.of(s) for s in stencils), EPSILON) * max(abs(X), 1)
+    taken = (X + steps) - X  # the steps actually taken, exact in floating point
 
     rows = []
     black_box = fd.black_box(model)
-    (naive, calls), cold = timed(lambda: naive_loop(black_box, methods, steps))
-    _, warm = timed(lambda: naive_loop(black_box, methods, steps), 3)
+    (naive, calls), cold = timed(lambda: naive_loop(black_box, stencils, taken))
+    _, warm = timed(lambda: naive_loop(black_box, stencils, taken), 3)
     rows.append(("naive loop: black_box per method and step", calls, cold, warm, naive))
 
-    def network_run():
-        function = BatchFunction(model, point_shape=(), vectorized=True)
-        evaluator = NetworkEvaluator(model, StencilEvaluator(function, x, None, step_grid,
-                                                             methods))
-        return evaluator
+    networks = []
 
-    evaluator, _ = timed(network_run)
-    (network, calls), cold = timed(lambda: grid(evaluator, cells, shape))
-    _, warm = timed(lambda: grid(evaluator, cells, shape), 3)
-    rows.append(("difference networks (finitediff.sweep)", calls, cold, warm, network))
+    def built_and_run():
+        networks[:] = build_networks(model, stencils)
+        return network_grid(networks, taken)
 
-    pooled = StencilEvaluator(BatchFunction(model, point_shape=(), vectorized=True), x, None,
-                              step_grid, methods)
-    (single, calls), cold = timed(lambda: grid(pooled, cells, shape))
-    _, warm = timed(lambda: grid(pooled, cells, shape), 3)
+    (network, calls), cold = timed(built_and_run)
+    _, warm = timed(lambda: network_grid(networks, taken), 3)
+    rows.append(("difference networks (as in finitediff.sweep)", calls, cold, warm, network))
+
+    (single, calls), cold = timed(lambda: pooled_grid(black_box, stencils, taken))
+    _, warm = timed(lambda: pooled_grid(black_box, stencils, taken), 3)
     rows.append(("black box, all points in one call", calls, cold, warm, single))
 
-    bound = (np.array([m.weight_sum for m in methods])[:, None] * EPSILON * np.log(3)
-             / ((X + steps) - X) ** N)
+    bound = (np.array([s.weight_sum for s in stencils])[:, None] * EPSILON * np.log(3)
+             / taken ** N)
     for _, _, _, _, estimates in rows[1:]:
         assert np.all(np.abs(estimates - naive) <= 8 * bound), "estimates disagree"
 
     print(f"log(x + 2) as a Keras model, n = {N} at x = {X}: {steps.size} steps × "
-          f"{len(methods)} methods = {steps.size * len(methods)} estimates")
+          f"{len(stencils)} methods = {steps.size * len(stencils)} estimates")
     print(f"{'grid evaluation':<46}{'model calls':>12}{'cold s':>9}{'warm ms':>9}"
           f"{'warm / naive':>14}")
     naive_warm = rows[0][3]
