@@ -8,7 +8,7 @@ an ImportError that names the extra to install (``finitediff[tf]``).
 
 from __future__ import annotations
 
-from .calculus import derivative, estimate_step, gradient, hessian, jacobian, jvp
+from .calculus import derivative, gradient, hessian, jacobian, jvp
 from .check import CheckReport, TaylorResult, check_derivatives, taylor_test
 from .errors import DerivativeMismatchError, FiniteDiffError, PrecisionError, WorkerLostError
 from .extrapolate import RichardsonTable, richardson
@@ -17,6 +17,7 @@ from .noise import NoiseEstimate, estimate_noise
 from .result import DerivativeResult, Status
 from .sparse import group_columns
 from .stencil import Stencil, fornberg_weights, optimal_step
+from .stepsize import estimate_step
 from .sweeps import SweepResult, sweep
 
 __version__ = "0.1.0"

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .adapters import adapter_for
 from .errors import BudgetError, check_argument
 from .workers import check_progress, map_points, resolve_workers
 
@@ -32,23 +33,11 @@ __all__ = ["Evaluator", "MAX_ELEMENTS_PER_CALL", "adapt"]
 MAX_ELEMENTS_PER_CALL = 2**22
 
 
-def _is_tensorflow_object(f: Any) -> bool:
-    """A Keras model, TF function or finitediff model adapter, told by its classes' modules.
-
-    Reads module names only, so plain numpy callables never import TensorFlow.
-    """
-    roots = {cls.__module__.split(".")[0] for cls in type(f).__mro__}
-    return bool(roots & {"keras", "tensorflow", "tf_keras"}) or type(f).__module__.startswith(
-        "finitediff.tf.")
-
-
 def adapt(f: Callable, point_shape: tuple) -> Callable:
-    """``f`` itself, or for a Keras model or TF function, a batched float64 adapter."""
-    if not _is_tensorflow_object(f):
-        return f
-    from .tf.model import bind  # imports TensorFlow, only for TF objects
-
-    return bind(f, point_shape)
+    """``f`` itself, or for an object an adapter is registered for (a Keras
+    model, a TF function: :mod:`finitediff.adapters`), a batched float64 callable."""
+    adapter = adapter_for(f)
+    return f if adapter is None else adapter.bind(f, point_shape)
 
 
 def _as_numeric(value: Any, what: str) -> np.ndarray:

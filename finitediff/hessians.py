@@ -10,15 +10,21 @@ entry is trusted only if the three lines it comes from are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from .errors import BudgetError
+from .errors import BudgetError, check_argument
+from .estimators.route import along_directions
 from .estimators.steps import reach, top_steps
+from .jacobians import budget_result, prepare
+from .options import check_bounds, check_scale, check_step, check_tolerance, method_for
 from .outcome import finish, settle
-from .result import Status
+from .result import DerivativeResult, Status
 from .stencil import Stencil
+from .structured import is_structured, structured_call
 
-__all__ = ["hessian_lines"]
+__all__ = ["hessian", "hessian_lines"]
 
 
 def _representable(flat, step):
@@ -132,3 +138,58 @@ def _worst(*statuses):
     for status in reversed(statuses):
         result = np.where(status != Status.SUCCESS, status, result)
     return result
+
+
+def hessian(
+    f: Callable,
+    x,
+    *,
+    accuracy: int | None = None,
+    method="central",
+    step=None,
+    scale=None,
+    bounds=None,
+    tolerance: float | None = None,
+    args: tuple = (),
+    vectorized: bool = True,
+    workers=None,
+    progress: bool | None = None,
+    max_nfev: int | None = None,
+    fast: bool = True,
+    wrt=None,
+    training: bool = False,
+) -> DerivativeResult:
+    """Hessian of ``f`` at ``x``, symmetric, shape ``(*x.shape, *x.shape)``.
+
+    For a vector-valued f it is the Hessian of every output, shape
+    ``(*out_shape, *x.shape, *x.shape)``, all from the same points.
+
+    Diagonal entries are second derivatives along ``e_i``; mixed entries
+    come from second derivatives along ``a_i·e_i + a_j·e_j`` (``a`` the
+    components' top steps over the larger one) by polarisation:
+    ``H_ij = (φ'' − a_i² H_ii − a_j² H_jj) / (2 a_i a_j)``. With the default
+    stencil and 4 or more lines the fast path of :func:`jacobian` applies.
+    ``bounds`` point each line's stencil into the room it has. Options as in
+    :func:`jacobian`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from finitediff import hessian
+    >>> from scipy.optimize import rosen
+    >>> res = hessian(lambda x: rosen(x.T), [1.0, 1.0])
+    >>> bool(np.all(np.abs(res.df - [[802, -400], [-400, 200]]) <= res.error))
+    True
+    """
+    if is_structured(f, x, wrt, training):
+        return structured_call("hessian", f, x, wrt=wrt, training=training, accuracy=accuracy,
+                               method=method, step=step, args=args, vectorized=vectorized,
+                               scale=scale, bounds=bounds, tolerance=tolerance)
+    x, evaluator = prepare(f, x, args, vectorized, workers, progress, max_nfev)
+    chosen = method_for(method, None, accuracy, order=2)
+    check_argument(not chosen.complex_step, "method='complex' applies to derivative only")
+    return hessian_lines(evaluator, x, chosen.stencil, check_step(step, x.shape, 2),
+                         check_scale(scale, x.shape), check_bounds(bounds, x),
+                         check_tolerance(tolerance),
+                         default=fast and accuracy is None and method == "central",
+                         directions=along_directions, budget=budget_result)

@@ -69,3 +69,14 @@ def test_finitediff_tf_exports_exactly_its_public_names():
                if not name.startswith("_") and not inspect.ismodule(obj)
                and getattr(obj, "__module__", "").startswith("finitediff.tf.")}
     assert sorted(fdtf.__all__) == sorted(defined) == sorted(finitediff._TF_NAMES)
+
+
+def test_every_folder_of_the_package_is_a_package():
+    """setuptools' ``find:`` ships only folders with an ``__init__.py``: one without is lost on install."""
+    from pathlib import Path
+
+    root = Path(finitediff.__file__).parent
+    folders = [p for p in root.rglob("*") if p.is_dir() and p.name != "__pycache__"]
+    assert folders, "the package has subpackages"
+    missing = [str(p.relative_to(root)) for p in folders if not (p / "__init__.py").exists()]
+    assert missing == [], f"folders without __init__.py (not installed): {missing}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import BudgetError
 from ..result import Status
 from .kinks import divergence, smoothness
 from .ladder import Ladder
@@ -248,12 +249,21 @@ def _scan(lines, ladder: Ladder, *, bottom, epsilon, noise, max_rounds) -> LineE
     samples = _Samples(lines, np.arange(count_lines))
     rows = min(max(ladder.rows_to(first_scale(ladder)), MIN_ROWS), limit)
     extra = EXTRA_ROWS
+    last = None   # the pending lines' records of the latest round
     persistent = max(2, int(math.ceil(PERSISTENT_OCTAVES / math.log2(ladder.ratio))))
     for round_ in range(max_rounds):
         scales = ladder.scales(0, rows)
         factors = np.unique(np.concatenate([np.multiply.outer(
             scales, np.asarray(ladder.offsets, dtype=float)).ravel(), [0.0]]))
-        samples.extend(factors)
+        try:
+            samples.extend(factors)
+        except BudgetError:
+            # max_nfev reached: the pending lines keep the best entry so far
+            if last is not None:
+                _record(result, samples, np.ones(samples.which.size, dtype=bool), *last,
+                        outputs)
+            result.status[samples.which] = int(Status.BUDGET)
+            break
         pending_bottom = bottom[samples.which]
         scales, steps, table, weight, magnitude, moved = _rows(ladder, samples, rows,
                                                                pending_bottom,
@@ -299,11 +309,20 @@ def _scan(lines, ladder: Ladder, *, bottom, epsilon, noise, max_rounds) -> LineE
             result.lattice[samples.which[line_done]] = coarse[
                 np.repeat(line_done, outputs)].reshape(-1, outputs)
             samples.keep(~line_done)
+        pending = np.repeat(~line_done, outputs)
+        last = (_subset(choice, pending), kink[pending], forward[pending], backward[pending],
+                slope[pending], steps[:, ~line_done], table.reshape(rows, size)[:, pending])
         if samples.which.size == 0:
             break
         rows = min(rows + extra, limit)
         extra *= 2
     return result
+
+
+def _subset(choice, mask):
+    """A Choice restricted to the elements of ``mask``."""
+    return type(choice)(**{name: getattr(choice, name)[mask]
+                           for name in choice.__dataclass_fields__})
 
 
 def _record(result, samples, done, choice, kink, forward, backward, slope, steps, table, outputs):
