@@ -72,7 +72,7 @@ def test_finitediff_tf_exports_exactly_its_public_names():
 
 
 def test_every_folder_of_the_package_is_a_package():
-    """setuptools' ``find:`` ships only folders with an ``__init__.py``: one without is lost on install."""
+    """setuptools' ``find:`` ships only folders with an ``__init__.py``."""
     from pathlib import Path
 
     root = Path(finitediff.__file__).parent
