@@ -20,12 +20,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis.errors import InvalidArgument
+from skips import skip_without
 from trust_checks import assert_honest
 
 from finitediff import derivative, gradient
-from finitediff.testing import strategies
+
+skip_without("testing")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis.errors import InvalidArgument  # noqa: E402
+
+from finitediff.testing import strategies  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 import math
 import warnings
 
-import mpmath as mp
 import numpy as np
 import pytest
+from skips import skip_without
 from trust_checks import assert_honest
 
 from finitediff import Status, Stencil, derivative, estimate_step, gradient, hessian, jacobian, jvp
+
+skip_without("testing")
+import mpmath as mp  # noqa: E402
 
 
 def mp_derivative(f_mp, x, n: int = 1, digits: int = 60):

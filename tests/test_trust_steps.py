@@ -8,12 +8,15 @@ at 50 digits; ``trust_checks.py`` says what an honest result is.
 
 from __future__ import annotations
 
-import mpmath as mp
 import numpy as np
 import pytest
+from skips import skip_without
 from trust_checks import assert_honest, entries
 
 from finitediff import Stencil, derivative, estimate_step, gradient, hessian, jacobian
+
+skip_without("testing")
+import mpmath as mp  # noqa: E402
 
 
 def mp_derivative(f_mp, x, n: int = 1):

@@ -22,6 +22,7 @@ from multiprocessing.pool import ThreadPool
 
 import numpy as np
 import pytest
+from skips import needs
 
 from finitediff import WorkerLostError, derivative, gradient, hessian, jacobian, jvp
 from finitediff.workers import chunk_slices, map_points, resolve_workers
@@ -328,6 +329,7 @@ def test_bad_progress_is_named():
         gradient(smooth, X, workers=2, progress="yes")
 
 
+@needs("dask")
 def test_unreachable_scheduler_address_names_workers():
     with pytest.raises(ConnectionError, match=r"Dask scheduler 'tcp://127.0.0.1:1' given as "
                        r"`workers`"):
@@ -335,6 +337,7 @@ def test_unreachable_scheduler_address_names_workers():
 
 
 # -- progress -------------------------------------------------------------------------
+@needs("progress")
 def test_progress_bar_counts_the_points(capsys):
     with ThreadPoolExecutor(2) as pool:
         gradient(smooth, X, vectorized=False, workers=pool, progress=True)

@@ -59,13 +59,16 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import mpmath as mp
 import numpy as np
 import pytest
 from peer_checks import check, diagonal, entry
 from scipy import constants, optimize
+from skips import skip_without
 
 from finitediff import derivative, fornberg_weights, gradient, hessian, jacobian, jvp
+
+skip_without("testing")
+import mpmath as mp  # noqa: E402
 
 RTOL = 1e-7  # numpy.testing.assert_allclose's default
 

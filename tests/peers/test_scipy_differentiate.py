@@ -38,14 +38,17 @@ Not ported, and why:
 
 from __future__ import annotations
 
-import mpmath as mp
 import numpy as np
 import pytest
 from peer_checks import check, entry
 from scipy import optimize, special, stats
 from scipy.stats._distr_params import distcont  # scipy's own case list (private module)
+from skips import skip_without
 
 from finitediff import Status, derivative, hessian, jacobian
+
+skip_without("testing")
+import mpmath as mp  # noqa: E402
 
 
 def default_rtol(dtype=np.float64) -> float:
