@@ -193,7 +193,6 @@ def derivative(
 # -- lines along directions ---------------------------------------------------------
 
 
-
 def jvp(f: Callable, x, v, *, accuracy=None, method="central", step=None, scale=None,
         tolerance=None, args: tuple = (), vectorized: bool = True, workers=None,
         progress=None, max_nfev=None) -> DerivativeResult:
@@ -243,9 +242,6 @@ def jvp(f: Callable, x, v, *, accuracy=None, method="central", step=None, scale=
                   forward=estimate.forward[0].reshape(shape) * norm,
                   backward=estimate.backward[0].reshape(shape) * norm,
                   divergence=estimate.divergence[0].reshape(shape))
-
-
-
 
 
 def jacobian(
