@@ -94,7 +94,11 @@ def _jacobian_quiet(evaluator, x, chosen, step, scale, bounds, tolerance, defaul
     if np.any(placed.kind != 0):
         notes.append(f"a one-sided stencil keeps every point inside `bounds` for "
                      f"{int(np.sum(placed.kind != 0))} component(s)")
-    return finish(arrange(value), arrange(error), arrange(estimate.scale[:, :value.shape[1]]),
+    # the fast path's steps are one per line, broadcast over the outputs: the
+    # result gets an array of its own
+    steps = arrange(estimate.scale[:, :value.shape[1]])
+    return finish(arrange(value), arrange(error),
+                  steps if steps.flags.writeable else np.array(steps),
                   evaluator.points, arrange(status),
                   forward=None if forward is None else arrange(forward),
                   backward=None if forward is None else arrange(estimate.backward),

@@ -35,7 +35,8 @@ from .ladder import ladder_for
 from .scan import LineEstimate, scan
 from .steps import power_below
 
-__all__ = ["FAST_MIN_LINES", "fast_elements", "fast_scan"]
+__all__ = ["FAST_CHUNK_ELEMENTS", "FAST_MIN_LINES", "fast_chunks", "fast_elements",
+           "fast_scan"]
 
 #: Below this many lines the full scan of every line is cheap enough.
 FAST_MIN_LINES = 4
@@ -92,16 +93,19 @@ class _ThreeSteps:
     truncation: np.ndarray   # the truncation part of the error
 
 
-def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeSteps:
+def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
+                 which=None) -> _ThreeSteps:
     """The accuracy-2 central stencil at h, 2h and 4h (``lines.top`` is h) and the
-    accuracy-4 estimates from it; ``rounding`` (per output) is the rounding of
-    f's values, at least ``ε·|f|`` at every point."""
+    accuracy-4 estimates from it, for the lines ``which`` (all by default);
+    ``rounding`` (per output) is the rounding of f's values, at least ``ε·|f|``
+    at every point."""
+    which = np.arange(lines.count) if which is None else which
     base = Stencil.central(n, 2)
     factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
                               | {-2.0, -1.0, 0.0, 1.0, 2.0}))
-    sampled, _ = lines.sample(factors, np.arange(lines.count))       # (F, L, m)
+    sampled, _ = lines.sample(factors, which)                         # (F, k, m)
     values = {float(t): sampled[i] for i, t in enumerate(factors)}
-    step = lines.top[:, None]
+    step = lines.top[which][:, None]
     rows = []
     for scale in (1.0, 2.0, 4.0):
         value, relative = apply_stencil(base, values, step, scale)
@@ -200,39 +204,90 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
         return scan(lines, ladder_for(Stencil.central(n, 2)), bottom=bottom,
                     epsilon=epsilon), np.ones(count, dtype=bool)
     fast_lines = lines.at_scale(pilot.scale)
-    three = _three_steps(fast_lines, n, ROUNDING_SAFETY * pilot.rounding, epsilon)
-    value = three.value
-    with np.errstate(all="ignore"):
-        size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))
-        # the truncation must be small (the step deep in the asymptotic range);
-        # rounding, however large, is in the error as measured
-        ok = (three.converging & (three.truncation <= AGREEMENT * size)
-              & np.isfinite(value) & np.isfinite(three.error))
-        if n == 1:
-            even, wide = np.abs(three.even), np.abs(three.even_wide)
-            rounding = EVEN_ROUNDING * epsilon * three.magnitude
-            ok &= ~((even > rounding) & (wide < EVEN_RATIO * even))
+    value, error, magnitude, checked = _stream(fast_lines, n, ROUNDING_SAFETY * pilot.rounding,
+                                               epsilon)
     power = fast_lines.top ** n
-    good = (ok.all(axis=1) & (fast_lines.top > bottom * lines.top) & np.isfinite(power)
-            & (power > 0))
+    good = (checked.passed(value) & (fast_lines.top > bottom * lines.top)
+            & np.isfinite(power) & (power > 0))
     shape = value.shape
-    result = LineEstimate(value, three.error, np.broadcast_to(fast_lines.top[:, None], shape),
-                          np.full(shape, int(Status.SUCCESS)), np.full(shape, np.nan),
-                          np.full(shape, np.nan), np.full(count, 0, dtype=np.int64),
-                          np.full(shape, np.nan), three.magnitude, np.zeros(shape, dtype=int),
-                          np.broadcast_to(pilot.rounding, shape).copy(),
-                          np.zeros(shape, dtype=bool), np.full(shape, -1))
-    result.value = np.array(result.value)
-    result.error = np.array(result.error)
-    result.scale = np.array(result.scale)
+    # fields constant over the lines are read-only broadcasts (LineEstimate.put
+    # copies one before the lines sent back to the scan are stored in it)
+    result = LineEstimate(value, error, np.broadcast_to(fast_lines.top[:, None], shape),
+                          _constant(int(Status.SUCCESS), shape), _constant(np.nan, shape),
+                          _constant(np.nan, shape), np.full(count, 0, dtype=np.int64),
+                          _constant(np.nan, shape), magnitude, _constant(0, shape),
+                          np.broadcast_to(pilot.rounding, shape), _constant(False, shape),
+                          _constant(-1, shape))
     back = ~good
     if back.any():
         rest = scan(lines.subset(back), ladder_for(Stencil.central(n, 2)),
                     bottom=bottom[back], epsilon=epsilon)
-        for name in ("value", "error", "scale", "status", "forward", "backward", "divergence",
-                     "size", "side", "rounding", "lattice", "kink_order"):
-            getattr(result, name)[back] = getattr(rest, name)
+        result.put(back, rest)
     return result, back
+
+
+def _constant(value, shape) -> np.ndarray:
+    return np.broadcast_to(np.array(value), shape)
+
+
+#: Line × output elements of the fast path's arrays built at a time: f's
+#: values at the seven factors and the estimates' intermediate arrays stay
+#: within a few MiB, and the memory of a Jacobian within a few of its copies.
+FAST_CHUNK_ELEMENTS = 2**17
+
+
+def fast_chunks(count: int, outputs: int):
+    """The lines ``0..count-1`` in consecutive chunks of at most
+    :data:`FAST_CHUNK_ELEMENTS` line × output elements (one line at least)."""
+    size = max(1, FAST_CHUNK_ELEMENTS // max(outputs, 1))
+    for start in range(0, count, size):
+        yield np.arange(start, min(start + size, count))
+
+
+@dataclass
+class _Checks:
+    """The fast path's checks, reduced per line while the chunks stream by:
+    ``local`` holds where every output passes the checks that need no other
+    line; ``loose`` is the largest truncation among the outputs whose
+    truncation is above AGREEMENT of their own derivative (-inf: none), which
+    must then be below AGREEMENT of the floor, FLOOR times the largest
+    derivative over all lines, known only at the end."""
+
+    local: np.ndarray
+    loose: np.ndarray
+
+    def passed(self, value: np.ndarray) -> np.ndarray:
+        largest = np.nanmax(np.abs(value), initial=0.0)
+        # |t| <= A·max(|v|, F·G) is |t| <= A·|v| or |t| <= A·(F·G): rounding is monotone
+        return self.local & (self.loose <= AGREEMENT * (FLOOR * largest))
+
+
+def _stream(lines, n: int, rounding: np.ndarray, epsilon: float):
+    """The six-point estimates of every line, a chunk of lines at a time.
+
+    Returns value, error and the size of f per line and output, and the
+    checks per line (:class:`_Checks`)."""
+    count, outputs = lines.count, lines.outputs
+    shape = (count, outputs)
+    value, error, magnitude = np.empty(shape), np.empty(shape), np.empty(shape)
+    checks = _Checks(np.empty(count, dtype=bool), np.empty(count))
+    for which in fast_chunks(count, outputs):
+        three = _three_steps(lines, n, rounding, epsilon, which)
+        value[which], error[which], magnitude[which] = three.value, three.error, three.magnitude
+        truncation = three.truncation
+        # the truncation must be small (the step deep in the asymptotic range);
+        # rounding, however large, is in the error as measured
+        local = (three.converging & ~np.isnan(truncation) & np.isfinite(three.value)
+                 & np.isfinite(three.error))
+        if n == 1:
+            even, wide = np.abs(three.even), np.abs(three.even_wide)
+            kink_rounding = EVEN_ROUNDING * epsilon * three.magnitude
+            local &= ~((even > kink_rounding) & (wide < EVEN_RATIO * even))
+        checks.local[which] = local.all(axis=1)
+        above = ~(truncation <= AGREEMENT * np.abs(three.value))
+        checks.loose[which] = np.max(np.where(above, truncation, -np.inf), axis=1,
+                                     initial=-np.inf)
+    return value, error, magnitude, checks
 
 
 #: Elements (of an elementwise derivative) have no pilot: their step assumes

@@ -217,7 +217,9 @@ class DirectionLines:
         out[zero] = centre
         slack = np.zeros((len(factors), len(which)))
         if moving.size:
-            chunk = max(1, CHUNK_ELEMENTS // max(1, moving.size * max(self.x.size, 1)))
+            # the points of a chunk, or f's values there, whichever is larger
+            width = max(self.x.size, centre.size, 1)
+            chunk = max(1, CHUNK_ELEMENTS // max(1, moving.size * width))
             for start in range(0, len(which), chunk):
                 part = which[start:start + chunk]
                 points, off = self._points(moving, part)

@@ -70,9 +70,7 @@ def at_steps(lines, stencil: Stencil, epsilon, condition=None) -> LineEstimate:
 
 
 def merge_estimates(into: LineEstimate, part: LineEstimate, mask) -> None:
-    for name in ("value", "error", "scale", "status", "forward", "backward", "divergence",
-                 "size", "side", "rounding", "lattice", "kink_order"):
-        getattr(into, name)[mask] = getattr(part, name)
+    into.put(mask, part)
     into.nfev[mask] = part.nfev
 
 
@@ -93,9 +91,11 @@ def by_kind(make_lines, kinds, stencil: Stencil, **options) -> LineEstimate:
         if not mask.any():
             continue
         lines = make_lines(mask)
+        used = stencil if kind == 0 else one_sided_stencil(stencil, kind)
+        if mask.all():   # one group: its estimate is the whole, no copy into another
+            return estimate_lines(lines, used, **options)
         if total is None:
             total = empty_estimate(len(kinds), lines.outputs)
-        used = stencil if kind == 0 else one_sided_stencil(stencil, kind)
         # per-line options (the bottom step, a noise level) follow the lines chosen
         chosen = {name: (value[mask] if isinstance(value, np.ndarray) and value.ndim
                          and len(value) == len(kinds) else value)

@@ -25,7 +25,7 @@ from .kinks import divergence, smoothness
 from .ladder import Ladder
 from .windows import choose
 
-__all__ = ["LineEstimate", "scan", "first_scale", "MAX_OCTAVES"]
+__all__ = ["LineEstimate", "PER_ELEMENT", "scan", "first_scale", "MAX_OCTAVES"]
 
 #: How far below its top a line may go, in octaves (halvings of the step).
 #: Lines scanned together at most (more go in chunks of this many).
@@ -50,6 +50,11 @@ NOISE_SIGMAS = 4.0
 PERSISTENT_OCTAVES = 12.0
 
 
+#: The fields of a :class:`LineEstimate` that are per line and output element.
+PER_ELEMENT = ("value", "error", "scale", "status", "forward", "backward", "divergence",
+               "size", "side", "rounding", "lattice", "kink_order")
+
+
 @dataclass
 class LineEstimate:
     """Per output element ``(L, m)``: value, error, chosen step, status, one-sided values."""
@@ -67,6 +72,17 @@ class LineEstimate:
     rounding: np.ndarray  # the rounding of f's values the error accounts for
     lattice: np.ndarray   # the estimate rests on steps of a few units in the last place
     kink_order: np.ndarray  # the lowest order whose one-sided estimates disagree (-1: none)
+
+    def put(self, mask, part: LineEstimate, names=PER_ELEMENT) -> None:
+        """Store ``part``'s fields ``names`` at the lines ``mask``. A field that is
+        a read-only view (a constant broadcast over the lines, as the fast
+        path gives) becomes an array of its own first."""
+        for name in names:
+            target = getattr(self, name)
+            if not target.flags.writeable:
+                target = np.array(target)
+                setattr(self, name, target)
+            target[mask] = getattr(part, name)
 
 
 def first_scale(ladder: Ladder) -> float:
