@@ -42,7 +42,6 @@ def settle(df, error, status, size, tolerance=None):
 
     ``size`` is f's size over the top step to the n (``max|f| / top^n``).
     """
-    status = np.array(status, copy=True)
     with np.errstate(invalid="ignore"):
         loose = (error > INACCURATE_RELATIVE * np.abs(df)) & (error > INACCURATE_FLOOR * size)
         if tolerance is not None:
@@ -71,9 +70,10 @@ def message(status, *, forward=None, backward=None, divergence=None, notes=()) -
     parts = []
     for code in (Status.NONFINITE, Status.KINK, Status.NOT_DIFFERENTIABLE, Status.UNRESOLVED,
                  Status.INACCURATE, Status.BUDGET):
-        hits = np.argwhere(status == code)
-        if not len(hits):
+        found = status == code
+        if not found.any():
             continue
+        hits = np.argwhere(found)
         index = tuple(int(i) for i in hits[0])
         count = f"{len(hits)} of {status.size} entries: " if status.size > 1 else ""
         parts.append(count + _EXPLAIN[code] + _detail(code, index, forward, backward, divergence)

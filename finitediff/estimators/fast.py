@@ -76,6 +76,11 @@ def _fast_stencil(n: int) -> Stencil:
     return Stencil.central(n, 4)
 
 
+@functools.lru_cache(maxsize=16)
+def _base_stencil(n: int) -> Stencil:
+    return Stencil.central(n, 2)
+
+
 @dataclass
 class _ThreeSteps:
     """Per line and output ``(L, m)``: the estimate ``R(h)``, its error, whether the
@@ -100,7 +105,7 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     ``rounding`` (per output) is the rounding of f's values, at least ``ε·|f|``
     at every point."""
     which = np.arange(lines.count) if which is None else which
-    base = Stencil.central(n, 2)
+    base = _base_stencil(n)
     factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
                               | {-2.0, -1.0, 0.0, 1.0, 2.0}))
     sampled, _ = lines.sample(factors, which)                         # (F, k, m)
@@ -233,15 +238,15 @@ def _constant(value, shape) -> np.ndarray:
 #: Line × output elements of the fast path's arrays built at a time: f's
 #: values at the seven factors and the estimates' intermediate arrays stay
 #: within a few MiB, and the memory of a Jacobian within a few of its copies.
-FAST_CHUNK_ELEMENTS = 2**17
+FAST_CHUNK_ELEMENTS = 2**18
 
 
 def fast_chunks(count: int, outputs: int):
-    """The lines ``0..count-1`` in consecutive chunks of at most
+    """The lines ``0..count-1`` in consecutive slices of at most
     :data:`FAST_CHUNK_ELEMENTS` line × output elements (one line at least)."""
     size = max(1, FAST_CHUNK_ELEMENTS // max(outputs, 1))
     for start in range(0, count, size):
-        yield np.arange(start, min(start + size, count))
+        yield slice(start, min(start + size, count))
 
 
 @dataclass
@@ -271,23 +276,28 @@ def _stream(lines, n: int, rounding: np.ndarray, epsilon: float):
     shape = (count, outputs)
     value, error, magnitude = np.empty(shape), np.empty(shape), np.empty(shape)
     checks = _Checks(np.empty(count, dtype=bool), np.empty(count))
-    for which in fast_chunks(count, outputs):
-        three = _three_steps(lines, n, rounding, epsilon, which)
-        value[which], error[which], magnitude[which] = three.value, three.error, three.magnitude
-        truncation = three.truncation
-        # the truncation must be small (the step deep in the asymptotic range);
-        # rounding, however large, is in the error as measured
-        local = (three.converging & ~np.isnan(truncation) & np.isfinite(three.value)
-                 & np.isfinite(three.error))
-        if n == 1:
-            even, wide = np.abs(three.even), np.abs(three.even_wide)
-            kink_rounding = EVEN_ROUNDING * epsilon * three.magnitude
-            local &= ~((even > kink_rounding) & (wide < EVEN_RATIO * even))
-        checks.local[which] = local.all(axis=1)
-        above = ~(truncation <= AGREEMENT * np.abs(three.value))
-        checks.loose[which] = np.max(np.where(above, truncation, -np.inf), axis=1,
-                                     initial=-np.inf)
+    for part in fast_chunks(count, outputs):
+        (value[part], error[part], magnitude[part], checks.local[part],
+         checks.loose[part]) = _chunk(lines, n, rounding, epsilon, part)
     return value, error, magnitude, checks
+
+
+def _chunk(lines, n: int, rounding: np.ndarray, epsilon: float, part: slice):
+    """Value, error and size of f for the lines ``part``, and their checks
+    reduced per line (the intermediate arrays go when it returns)."""
+    three = _three_steps(lines, n, rounding, epsilon, np.arange(part.start, part.stop))
+    truncation = three.truncation
+    # the truncation must be small (the step deep in the asymptotic range);
+    # rounding, however large, is in the error as measured
+    local = (three.converging & ~np.isnan(truncation) & np.isfinite(three.value)
+             & np.isfinite(three.error))
+    if n == 1:
+        even, wide = np.abs(three.even), np.abs(three.even_wide)
+        kink_rounding = EVEN_ROUNDING * epsilon * three.magnitude
+        local &= ~((even > kink_rounding) & (wide < EVEN_RATIO * even))
+    above = ~(truncation <= AGREEMENT * np.abs(three.value))
+    loose = np.max(np.where(above, truncation, -np.inf), axis=1, initial=-np.inf)
+    return three.value, three.error, three.magnitude, local.all(axis=1), loose
 
 
 #: Elements (of an elementwise derivative) have no pilot: their step assumes
