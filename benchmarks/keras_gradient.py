@@ -232,12 +232,32 @@ def part_gradient() -> None:
             if met and seconds / graph <= 10:
                 against = "both autodiffs" if seconds / xla <= 10 else "the plain-graph autodiff"
                 print(f"  {name.strip()}  (×AD measured against {against})")
+    print(model_share(model, x, times[DEFAULT]))
     error = {name: error for name, _, _, error, _ in rows}[DEFAULT]
     print("Issue 9's target for gradient(model, x) with default settings: <= 10× one autodiff "
           "gradient, rel. error <= 1e-10, bound held for every component")
     for line in default_verdicts(times[DEFAULT], error, held_by[DEFAULT], reference.size,
                                  {"plain-graph": graph, "XLA": xla}):
         print(line)
+
+
+def model_share(model, x, seconds: float) -> str:
+    """The default gradient's model calls, and their time measured alone at those batches."""
+    function = black_box(model)
+    sizes = []
+
+    def recorded(points):
+        sizes.append(len(points))
+        return function(points)
+
+    recorded.dtype = function.dtype
+    gradient(recorded, x)
+    batches = [np.repeat(x[None], size, axis=0) for size in sizes]
+    alone = sum(best_time(lambda b=batch: function(b), 10) for batch in batches)
+    padded = sorted({shape[0] for shape in function.compiled_sizes})
+    return (f"default gradient: {len(sizes)} model calls of {', '.join(map(str, sizes))} points "
+            f"(through XLA as batches of {', '.join(map(str, padded))}); the model alone at "
+            f"these batches: {alone * 1e3:.2f} ms, {alone / seconds:.0%} of the call")
 
 
 def default_verdicts(seconds: float, error: float, held: int, size: int,
