@@ -5,13 +5,13 @@ machine of ``benchmarks/keras_gradient.py``, 0.1–0.3 s for an MLP
 100-256-256-1, against 5 ms to evaluate it on 600 points), and the
 estimators send batches of many sizes: the rounds of a scan, the lines that a
 check sends back, one more element pending. A batch padded to the next of a
-few fixed sizes (every size up to 16 a power of two, then eight sizes per
-doubling) reuses a graph already compiled at the cost of at most 1/8 more
+few fixed sizes (a power of two up to 16 rows, then sixteen sizes per
+doubling) reuses a graph already compiled at the cost of at most 1/16 more
 rows; the pad rows repeat the batch's first point, a point the model was
 asked at anyway, and their values are dropped.
 
 >>> [padded_size(n) for n in (1, 3, 16, 17, 100, 600, 601)]
-[1, 4, 16, 18, 104, 640, 640]
+[1, 4, 16, 17, 100, 608, 608]
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ import numpy as np
 __all__ = ["SIZES_PER_OCTAVE", "padded_size", "pad_rows"]
 
 #: Padded sizes per doubling of the batch above SMALL_BATCH rows (a power of
-#: two: the padding adds at most 1/SIZES_PER_OCTAVE of the rows).
-SIZES_PER_OCTAVE = 8
-#: Up to this many rows a batch is padded to the next power of two.
-SMALL_BATCH = 2 * SIZES_PER_OCTAVE
+#: two: the padding adds at most 1/SIZES_PER_OCTAVE of the rows, which the
+#: model evaluates for nothing on every call; fewer sizes would mean more
+#: rows, more sizes more compilations).
+SIZES_PER_OCTAVE = 16
+#: Up to this many rows (a power of two, at most SIZES_PER_OCTAVE) a batch is
+#: padded to the next power of two: the call costs about the same.
+SMALL_BATCH = 16
 
 
 def padded_size(count: int) -> int:
