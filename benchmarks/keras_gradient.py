@@ -20,7 +20,10 @@ output) at one point, by
 - ``numdifftools.Gradient`` calling the model once per point through a
   compiled ``tf.function``;
 - TF autodiff: ``GradientTape`` inside ``tf.function`` with and without XLA,
-  and eagerly.
+  and eagerly;
+- the model alone, called at the batches the default gradient sends it (in
+  the same interleaved rounds): the share of the default's time spent in the
+  model.
 
 Part 2: orders 0–4 of a scalar MLP on 1000 inputs: the batched difference
 network against the per-point one, XLA and plain graphs, errors against
@@ -66,6 +69,7 @@ AD_GRAPH = "TF autodiff, GradientTape in tf.function"
 AD_EAGER = "TF autodiff, eager GradientTape"
 NUMDIFFTOOLS = "numdifftools.Gradient, per-point tf.function, XLA"
 DEFAULT = "finitediff gradient(model, x)  [adaptive default]"
+MODEL_ALONE = "the model alone at the default gradient's batches"
 
 
 def best_time(call, repeats: int) -> float:
@@ -204,7 +208,11 @@ def part_gradient() -> None:
                        (AD_EAGER, autodiff_eager)):
         calls[name], repeats[name] = call, (10 if name == AD_EAGER else 40)
         rows.append((name, None, 1, relative_error(call().numpy()[0], reference), ""))
+    function, sizes = default_batches(model, x)
+    batches = [np.repeat(x[None], size, axis=0) for size in sizes]
+    calls[MODEL_ALONE], repeats[MODEL_ALONE] = (lambda: [function(b) for b in batches]), 6
     times = best_times(calls, repeats)
+    alone = times[MODEL_ALONE]
     rows = [(name, times[name], *rest) for name, _, *rest in rows]
     autodiff_rows = [row for row in rows if row[0].startswith("TF autodiff")]
     rows = [row for row in rows if row not in autodiff_rows]
@@ -232,12 +240,31 @@ def part_gradient() -> None:
             if met and seconds / graph <= 10:
                 against = "both autodiffs" if seconds / xla <= 10 else "the plain-graph autodiff"
                 print(f"  {name.strip()}  (×AD measured against {against})")
+    padded = sorted({shape[0] for shape in function.compiled_sizes})
+    print(f"default gradient: {len(sizes)} model calls of {', '.join(map(str, sizes))} points "
+          f"(through XLA as batches of {', '.join(map(str, padded))}); the model alone at these "
+          f"batches: {alone * 1e3:.2f} ms, {alone / times[DEFAULT]:.0%} "
+          "of the default's time")
     error = {name: error for name, _, _, error, _ in rows}[DEFAULT]
     print("Issue 9's target for gradient(model, x) with default settings: <= 10× one autodiff "
           "gradient, rel. error <= 1e-10, bound held for every component")
     for line in default_verdicts(times[DEFAULT], error, held_by[DEFAULT], reference.size,
                                  {"plain-graph": graph, "XLA": xla}):
         print(line)
+
+
+def default_batches(model, x):
+    """A black box of ``model`` and the sizes of the batches the default gradient sends it."""
+    function = black_box(model)
+    sizes = []
+
+    def recorded(points):
+        sizes.append(len(points))
+        return function(points)
+
+    recorded.dtype = function.dtype
+    gradient(recorded, x)
+    return function, sizes
 
 
 def default_verdicts(seconds: float, error: float, held: int, size: int,

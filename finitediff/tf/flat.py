@@ -78,6 +78,11 @@ class FlatModel:
         return self._entry.graph.compiled.trace_count
 
     @property
+    def compiled_sizes(self) -> set:
+        """The (padded) batch shapes that went through XLA: one compiled graph each."""
+        return set(self._entry.graph.compiled.compiled_sizes)
+
+    @property
     def jit_compile(self) -> bool:
         return self._entry.graph.compiled.jit_compile
 

@@ -83,9 +83,11 @@ class _InputsGraph:
         self.inputs = inputs
         self.parts = {part.key: part for part in differentiated}
         self.training = training
-        # the adaptive rounds send batches of several sizes: one generalised trace
+        # the adaptive rounds send batches of several sizes: one generalised trace,
+        # and through XLA a few padded sizes (not in training mode, where batch
+        # normalisation would see the pad rows)
         self.compiled = CompiledFunction(self._traced, model, jit_compile=jit_compile,
-                                         reduce_retracing=True)
+                                         reduce_retracing=True, pad_batches=not training)
 
     def _traced(self, points, fixed):
         model = self._model()
@@ -105,7 +107,7 @@ class _InputsGraph:
         return [tf.reshape(value, (count, -1)) for _, value in flatten_outputs(outputs, model)[0]]
 
     def __call__(self, points: np.ndarray, fixed: tuple) -> np.ndarray:
-        values = self.compiled(tf.constant(points, tf.float64), fixed)
+        values = self.compiled.batch(points, fixed)
         return np.concatenate([np.asarray(v, dtype=np.float64) for v in values], axis=1)
 
 

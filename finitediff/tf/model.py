@@ -2,8 +2,10 @@
 
 :class:`ModelFunction` turns a model into the vectorized callable the
 estimators expect: stacked points ``(N, *x.shape)`` in, ``(N, *out)`` out, in
-one call of the model through a ``tf.function`` traced once per input shape,
-compiled with XLA unless the model's ops do not allow it (then a plain graph).
+one call of the model through a graph traced once per input shape, compiled
+with XLA unless the model's ops do not allow it (then a plain graph). Through
+XLA the batch is padded to one of a few sizes (:mod:`.batch_sizes`): XLA
+compiles once per batch size, and the estimators send many.
 A model with one input feature, ``(batch, 1)``, acts elementwise (a scalar
 function of each element of ``x``); a model with one output unit returns a
 scalar per point. The precision guard runs once, on the first call.
@@ -15,7 +17,6 @@ import weakref
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from ..errors import check_argument
 from .calling import call_model
@@ -53,8 +54,9 @@ class ModelFunction:
     Attributes
     ----------
     trace_count : int
-        How many times the graph in use was traced (once per distinct input
-        shape).
+        How many times the graph in use was traced (once per shape of a point).
+    compiled_sizes : set of tuple
+        The (padded) batch shapes that went through XLA: one compiled graph each.
     jit_compile : bool
         Whether the model runs through XLA: False when it was not asked for or
         when compilation failed.
@@ -78,7 +80,7 @@ class ModelFunction:
         self.dtype = np.dtype(np.float64)
         self._checked = False
         self._graph = CompiledFunction(self._traced, model, jit_compile=jit_compile,
-                                       reduce_retracing=True)
+                                       reduce_retracing=True, pad_batches=True)
         if self.input_shape is not None:
             self.check(self.input_shape)
 
@@ -89,6 +91,10 @@ class ModelFunction:
     @property
     def trace_count(self) -> int:
         return self._graph.trace_count
+
+    @property
+    def compiled_sizes(self) -> set:
+        return set(self._graph.compiled_sizes)
 
     @property
     def jit_compile(self) -> bool:
@@ -124,7 +130,7 @@ class ModelFunction:
             back = (count,)
         self.check(tuple(batch.shape[1:]))
         self.calls += 1
-        values = self._graph(tf.constant(batch, tf.float64))
+        values = self._graph.batch(batch)
         if isinstance(values, dict) and len(values) == 1:
             values = next(iter(values.values()))
         if isinstance(values, (list, tuple, dict)):
