@@ -32,6 +32,7 @@ from ..result import Status
 from ..stencil import Stencil
 from .fixed import apply_stencil
 from .ladder import ladder_for
+from .pilot import fast_scale, read_pilot
 from .scan import LineEstimate, scan
 from .steps import power_below
 
@@ -75,6 +76,11 @@ def _fast_stencil(n: int) -> Stencil:
     return Stencil.central(n, 4)
 
 
+@functools.lru_cache(maxsize=16)
+def _base_stencil(n: int) -> Stencil:
+    return Stencil.central(n, 2)
+
+
 @dataclass
 class _ThreeSteps:
     """Per line and output ``(L, m)``: the estimate ``R(h)``, its error, whether the
@@ -96,7 +102,7 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float) -> _ThreeS
     """The accuracy-2 central stencil at h, 2h and 4h (``lines.top`` is h) and the
     accuracy-4 estimates from it; ``rounding`` (per output) is the rounding of
     f's values, at least ``ε·|f|`` at every point."""
-    base = Stencil.central(n, 2)
+    base = _base_stencil(n)
     factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
                               | {-2.0, -1.0, 0.0, 1.0, 2.0}))
     sampled, _ = lines.sample(factors, np.arange(lines.count))       # (F, L, m)
@@ -168,8 +174,13 @@ def _pilot(lines, n, epsilon, bottom) -> _Pilot | None:
     Outputs the pilot leaves unresolved (an output constant along the pilot
     up to rounding: its terms cancel there) are tolerated; they take the
     largest rounding the others show, and their lines are checked on their own.
+    A smooth line is read from a short ladder in one call (:mod:`.pilot`);
+    the scan is for the lines that ladder cannot read.
     """
     combined = lines.combined()
+    reading = read_pilot(combined, n, epsilon, float(bottom[0]))
+    if reading is not None:
+        return _Pilot(fast_scale(reading, n), reading.rounding)
     estimate = scan(combined, ladder_for(Stencil.central(n, 2)), bottom=bottom,
                     epsilon=epsilon, max_rounds=PILOT_ROUNDS)
     status = estimate.status[0]
