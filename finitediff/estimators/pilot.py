@@ -1,18 +1,23 @@
-"""A light pilot: one line at ten steps in one call of f, read without a scan.
+"""A light pilot: one line at eleven steps in one call of f, read without a scan.
 
 The fast path (:mod:`.fast`) needs two things from its pilot line: the
 length on which f changes along it and the rounding f's values carry. A
-smooth line shows both on a short ladder: the accuracy-2 central estimates
-``T_q`` at the steps ``s_q = 2^-q`` (q = 0 … 9, in units of the top step, 20
-points and the shared centre, one call of f) have differences that shrink by
-4 from row to row once the step is inside the asymptotic range. The first row
-of the first run of :data:`RUN` such ratios marks the length; finer rows must
-go on converging or drown in rounding, and what rounding they show is
-measured. An output whose differences are all at rounding level (f
-polynomial of low degree along the line) has no length below the top step.
+smooth line shows both on a short ladder read at once (22 points and the
+shared centre, one call of f), of the accuracy-2 central estimates ``T_q``:
 
-Anything else (a value not finite, no run, a finer row that is neither
-asymptotic nor rounding, rounding far above ``ε·|f|``) is not read here:
+- at the steps ``s_q = 2^-q`` (q < :data:`ROWS`, in units of the top step)
+  the differences of the ``T_q`` shrink by 4 from row to row once the step is
+  inside the asymptotic range. The first row of the first run of :data:`RUN`
+  such ratios marks the length; the rows after it must go on converging or
+  be at rounding level. An output whose differences are all at rounding (f
+  polynomial of low degree along the line) has no length below the top step.
+- at three deep steps (:data:`DEEP`), far below where truncation matters for
+  a function of the lengths the run can show, the differences are rounding:
+  they measure the rounding f really carries, which a sum whose terms cancel
+  puts far above ``ε·|f|``.
+
+Anything else (a value not finite, no run, a row that is neither asymptotic
+nor rounding, rounding far above ``ε·|f|``) is not read here:
 :func:`read_pilot` returns None and the caller scans the line instead.
 """
 
@@ -28,10 +33,14 @@ from ..errors import BudgetError
 from ..stencil import Stencil
 from .steps import power_below
 
-__all__ = ["ROWS", "Reading", "fast_scale", "read_pilot", "unit_reading"]
+__all__ = ["DEEP", "ROWS", "Reading", "fast_scale", "read_pilot", "unit_reading"]
 
-#: Rows of the ladder, ``s_q = 2^-q`` for q < ROWS: 2·ROWS points besides x.
-ROWS = 10
+#: Rows of the ladder that show the length, ``s_q = 2^-q`` for q < ROWS.
+ROWS = 8
+#: The deep rows per derivative order (exponents of 2): there the rounding of a
+#: function of unit length is 10^4 times (n = 2; 10^3, n = 1) its truncation,
+#: and still 50 times for one eight times shorter.
+DEEP = {1: (-22, -24, -26), 2: (-16, -18, -20)}
 #: Ratios of consecutive differences accepted as asymptotic (4 in the limit).
 BAND = (3.6, 4.4)
 #: Asymptotic ratios in a row that mark the start of the asymptotic range.
@@ -52,11 +61,16 @@ LATTICE = 512.0
 WIDEST = 8.0
 
 
-def _table(values, slack, n: int, epsilon: float):
+def _scales(n: int) -> np.ndarray:
+    return np.ldexp(1.0, np.concatenate([-np.arange(ROWS), DEEP[n]]))
+
+
+def _table(values, slack, scales, n: int, epsilon: float):
     """Base estimates ``T_q`` (Q, m), their rounding per unit of f's rounding
     ``w_q`` (Q, 1), and the rounding of f's values per row (Q, m)."""
-    plus, minus, centre = values[:ROWS], values[ROWS:2 * ROWS], values[2 * ROWS]
-    scales = np.ldexp(1.0, -np.arange(ROWS))[:, None]
+    count = len(scales)
+    plus, minus, centre = values[:count], values[count:2 * count], values[2 * count]
+    scales = scales[:, None]
     if n == 1:
         table = (plus - minus) / (2 * scales)
         weight = 1.0 / scales
@@ -66,7 +80,7 @@ def _table(values, slack, n: int, epsilon: float):
     magnitude = np.maximum(np.maximum(np.abs(plus), np.abs(minus)), np.abs(centre))
     # the points themselves are rounded off the line: f moves by |φ'|·δ
     slope = np.abs(plus - minus) / (2 * scales)
-    moved = np.maximum(slack[:ROWS], slack[ROWS:2 * ROWS])[:, None] * slope
+    moved = np.maximum(slack[:count], slack[count:2 * count])[:, None] * slope
     return table, weight, epsilon * magnitude + moved
 
 
@@ -102,46 +116,68 @@ def read_pilot(lines, n: int, epsilon: float, bottom: float = 0.0) -> Reading | 
     """The :class:`Reading` of one line (``lines.count == 1``), or None if the
     short ladder does not show it clearly. ``bottom`` is the smallest scale the
     line allows; the ladder must stay well above it."""
-    scales = np.ldexp(1.0, -np.arange(ROWS))
-    if n not in (1, 2) or scales[-1] < LATTICE * bottom:
+    if n not in DEEP:
         return None
-    factors = np.concatenate([scales, -scales, [0.0]])
+    scales = _scales(n)
+    if scales[-1] < LATTICE * bottom:
+        return None
     try:
-        values, slack = lines.sample(factors, np.arange(1))
+        values, slack = lines.sample(np.concatenate([scales, -scales, [0.0]]), np.arange(1))
     except BudgetError:
         return None
     values, slack = values[:, 0], slack[:, 0]                  # (F, m), (F,)
     if not np.all(np.isfinite(values)) or not np.all(np.isfinite(slack)):
         return None
+    # for n = 1 the even part of f must behave too: a kink at x leaves the odd
+    # part alone (|t| has central differences 0 at every step)
+    if n == 1 and _read(values, slack, scales, 2, epsilon) is None:
+        return None
+    return _read(values, slack, scales, n, epsilon)
+
+
+def _read(values, slack, scales, n: int, epsilon: float) -> Reading | None:
+    """:func:`read_pilot` on the values of f at ``±scales`` and 0, for order n."""
     with np.errstate(all="ignore"):
-        table, weight, level = _table(values, slack, n, epsilon)
+        table, weight, level = _table(values, slack, scales, n, epsilon)
         delta = np.diff(table, axis=0)                         # Δ_i = T_(i+1) − T_i
         noise = weight[1:] * level[1:] + weight[:-1] * level[:-1]
-        small = np.abs(delta) <= ROUNDOFF_FACTOR * noise
-        drowned = np.abs(delta) <= DROWNED * noise
-        ratio = delta[:-1] / delta[1:]
-        asymptotic = (ratio >= BAND[0]) & (ratio <= BAND[1]) & ~small[:-1] & ~small[1:]
         # the rounding of f a difference implies; more than ROUNDING_CAP·|f| is
         # a feature of f (a sum that cancels carries its terms' rounding, far
         # above ε times its own size, but not that much)
+        # (against the largest output: an output whose terms cancel has their
+        # rounding; what passes for rounding is measured and kept in the error)
+        cap = ROUNDING_CAP * np.max(np.abs(values))
         implied = np.abs(delta) / (weight[1:] + weight[:-1])
-        plausible = drowned | (implied <= ROUNDING_CAP * np.max(np.abs(values), axis=0))
-        start = _start(asymptotic, plausible)
+        plausible = (np.abs(delta) <= DROWNED * noise) | (implied <= cap)
+        # the deep rows agree with the shown rows extrapolated to 0 (up to what
+        # is left of the truncation, or rounding), and differ by rounding alone
+        extrapolated = table[ROWS - 1] + delta[ROWS - 2] / 3
+        gap = np.abs(table[ROWS] - extrapolated)
+        agree = (gap <= np.abs(delta[ROWS - 2]) + DROWNED * noise[ROWS - 1]) | (
+            gap / (weight[ROWS] + weight[ROWS - 1]) <= cap)
+        if not (agree.all() and plausible[ROWS:].all()):
+            return None
+        shown = delta[:ROWS - 1]                                # among the rows 2^-q
+        small = np.abs(shown) <= ROUNDOFF_FACTOR * noise[:ROWS - 1]
+        ratio = shown[:-1] / shown[1:]
+        asymptotic = (ratio >= BAND[0]) & (ratio <= BAND[1]) & ~small[:-1] & ~small[1:]
+        start = _start(asymptotic, plausible[:ROWS - 1])
         flat = small.all(axis=0)              # at rounding throughout: no length below 1
         # an output that varies along the line only by the rounding of the
         # largest one (its terms cancel) is left to the checks of each line
-        noise_only = (start < 0) & ~flat & np.all(
-            implied <= ROUNDING_CAP * np.max(np.abs(values)), axis=0)
+        noise_only = (start < 0) & ~flat & np.all(implied[:ROWS - 1] <= cap, axis=0)
         read = (start >= 0) | flat
         if not np.all(read | noise_only) or not read.any():
             return None
-        # differences after the run that stopped converging show the rounding
-        after = np.arange(len(delta))[:, None] > start[None] + RUN
+        # differences after the run that stopped converging show the rounding,
+        # and the deep ones do
+        after = np.arange(ROWS - 1)[:, None] > start[None] + RUN
         converging = np.vstack([np.zeros_like(asymptotic[:1]), asymptotic])  # Δ_(i−1)/Δ_i
-        measured = np.max(np.where((after & ~converging) | flat | noise_only, implied, 0.0),
-                          axis=0)
-    # the finest row's points are the nearest x: the rounding f has there
-    rounding = np.maximum(level[-1], MEASURED_SAFETY * measured)
+        quiet = (after & ~converging) | flat | noise_only
+        measured = np.maximum(np.max(np.where(quiet, implied[:ROWS - 1], 0.0), axis=0),
+                              np.max(implied[ROWS:], axis=0))
+    # the rows nearest x: the rounding f has there
+    rounding = np.maximum(np.max(level[ROWS:], axis=0), MEASURED_SAFETY * measured)
     rounding = np.where(noise_only, np.maximum(rounding, np.max(rounding[read])), rounding)
     # a run from the top row, or none at all: f is at least that long
     run = start >= 1
@@ -174,7 +210,7 @@ def _optimal_step(n: int) -> float:
 
 #: The yardstick line is exp(1/4 + t/2) compressed this many times (a power of
 #: two), so that its start falls inside the ladder and not at its top.
-COMPRESSION = 16.0
+COMPRESSION = 8.0
 
 
 @functools.lru_cache(maxsize=4)
