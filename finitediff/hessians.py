@@ -10,6 +10,7 @@ entry is trusted only if the three lines it comes from are.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -35,13 +36,21 @@ def _representable(flat, step):
     return taken
 
 
+@functools.lru_cache(maxsize=8)
+def _pairs_of(d: int):
+    """The rows and columns of the entries above the diagonal of a (d, d) matrix."""
+    rows, cols = np.triu_indices(d, k=1)
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
+
+
 def _lines(flat, shape, placed, limits, stencil):
     """Directions (:class:`Pairs` in x of ``shape``), top steps and stencil kinds
     of the diagonal and pair lines."""
     d = flat.size
     sign = np.where(placed.kind < 0, -1.0, 1.0)
     kind = np.where(placed.kind == 0, 0, 1)   # 1: a forward stencil along σ·e
-    rows, cols = np.triu_indices(d, k=1)
+    rows, cols = _pairs_of(d)
     top = np.maximum(placed.top[rows], placed.top[cols])
     a_i, a_j = placed.top[rows] / top, placed.top[cols] / top
     pair_kind = np.maximum(kind[rows], kind[cols])

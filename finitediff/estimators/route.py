@@ -93,6 +93,9 @@ def by_kind(make_lines, kinds, stencil: Stencil, **options) -> LineEstimate:
         if not mask.any():
             continue
         lines = make_lines(mask)
+        if total is None and mask.all():   # one group: its estimates are the records
+            used = stencil if kind == 0 else one_sided_stencil(stencil, kind)
+            return estimate_lines(lines, used, **options)
         if total is None:
             total = empty_estimate(len(kinds), lines.outputs)
         used = stencil if kind == 0 else one_sided_stencil(stencil, kind)
