@@ -31,7 +31,6 @@ import numpy as np
 
 from ..errors import BudgetError
 from ..stencil import Stencil
-from .steps import power_below
 
 __all__ = ["DEEP", "ROWS", "Reading", "fast_scale", "read_pilot", "unit_reading"]
 
@@ -87,14 +86,17 @@ def _table(values, slack, scales, n: int, epsilon: float):
 def _start(asymptotic, settled):
     """Per output, the first row of the first run of RUN asymptotic ratios after
     which every difference converges or is at rounding (-1 if none)."""
-    count, outputs = asymptotic.shape
-    start = np.full(outputs, -1)
-    for i in range(count - RUN + 1):
-        run = asymptotic[i:i + RUN].all(axis=0)
-        # differences after the run's last one: asymptotic ratio or rounding
-        rest = (asymptotic[i + RUN:] | settled[i + RUN + 1:]).all(axis=0)
-        start = np.where((start < 0) & run & rest, i, start)
-    return start
+    count = len(asymptotic)
+    run = asymptotic[:count - RUN + 1].copy()
+    for k in range(1, RUN):
+        run &= asymptotic[k:count - RUN + 1 + k]
+    # a difference after a run: its ratio to the one before is asymptotic, or it
+    # is rounding; from row i + RUN on, all of them
+    fine = asymptotic | settled[1:]
+    rest = np.logical_and.accumulate(fine[::-1], axis=0)[::-1]
+    rest = np.vstack([rest[RUN:], np.ones((1,) + rest.shape[1:], dtype=bool)])
+    found = run & rest
+    return np.where(found.any(axis=0), np.argmax(found, axis=0), -1)
 
 
 @dataclass(frozen=True)
@@ -197,9 +199,11 @@ def fast_scale(reading: Reading, n: int) -> float:
     their variation carry rounding that a longer step divides less."""
     unit = unit_reading(n)
     length = min(1.0, reading.start / unit.start)
-    with np.errstate(all="ignore"):
-        widen = min(max((reading.quotient / unit.quotient) ** (1.0 / (n + 4)), 1.0), WIDEST)
-    return float(power_below(2.0 * _optimal_step(n) * min(1.0, length * widen)))
+    ratio = reading.quotient / unit.quotient
+    widen = min(ratio ** (1.0 / (n + 4)), WIDEST) if ratio > 1.0 else 1.0
+    step = 2.0 * _optimal_step(n) * min(1.0, length * widen)
+    # the largest power of two at most the step (the top steps are powers of two)
+    return math.ldexp(0.5, math.frexp(step)[1]) if step > 0 else 0.0
 
 
 @functools.lru_cache(maxsize=4)
