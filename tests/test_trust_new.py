@@ -150,6 +150,33 @@ def test_bump_visible_in_f_at_x_third_derivative_is_right_or_refused():
     assert_honest(res, exact)
 
 
+# f(x) itself apart from the mean of its neighbours: the odd central stencils never use it
+WIDTH = 6.103515625e-08  # a bump 6e-8 wide, half a width from x = 9.6e-5: top steps of 0.5
+
+
+def _bump_on_a_slope(x):
+    return 2.623 * np.exp(-(((x - 9.613559e-05) / WIDTH) ** 2)) - 2.718 * x / 6.1e-5
+
+
+def _bump_on_a_slope_mp(t):
+    return 2.623 * mp.exp(-(((t - mp.mpf(9.613559e-05)) / WIDTH) ** 2)) - 2.718 * t / 6.1e-5
+
+
+def test_bump_seen_only_in_f_at_x_is_resolved_or_refused():
+    # the steps from 0.5 down see only the slope (-44557 ± 1e-11, success, before the
+    # centre was compared with its neighbours); f(x) is 2 above their mean
+    x = 9.610450068281963e-05
+    res = derivative(_bump_on_a_slope, x)
+    assert_honest(res, mp_derivative(_bump_on_a_slope_mp, x))
+
+
+def test_gradient_with_a_bump_seen_only_at_x_in_one_input_is_right_or_refused():
+    x = np.array([9.610450068281963e-05, -3.5])
+    res = gradient(lambda v: _bump_on_a_slope(v[..., 0]) + np.sin(v[..., 1]), x)
+    exact = [mp_derivative(_bump_on_a_slope_mp, x[0]), math.cos(x[1])]
+    assert_honest(res, np.array(exact, dtype=float))
+
+
 # -- aliasing: every ladder step is a multiple of the smallest one sampled -------------------
 @pytest.mark.xfail(strict=True, reason="a period of 2^-10 is invisible on the ladder's lattice "
                    "(steps 0.5·2^-q, stopped at q = 4): -1 ± 2e-12 for -41397")

@@ -11,6 +11,7 @@ grow with the input dimension.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import check_argument, check_choice, check_finite_array, check_positive_int
+from ..workers import Backend, check_progress, resolve_workers
 from .estimates import HessianOf, JacobianOf
 from .judge import Table, judge
 from .problem import Problem, make_problem
@@ -54,6 +56,8 @@ def check_derivatives(
     seed=None,
     directions: int = 2,
     vectorized: bool = True,
+    workers=None,
+    progress: bool | None = None,
 ) -> CheckReport:
     """Check derivatives against finite differences, with tolerances from the error bound.
 
@@ -91,6 +95,12 @@ def check_derivatives(
         Random directions in directional mode (default 2).
     vectorized : bool
         Whether f takes a leading batch axis (numpy callables).
+    workers : None, int, Executor, callable, dask.distributed.Client or str
+        Where the finite-difference estimates evaluate f, as for
+        :func:`finitediff.gradient` (process workers need a picklable f);
+        the reference and a few probe points stay here.
+    progress : bool, optional
+        A progress bar while points are evaluated on workers.
 
     Returns
     -------
@@ -115,9 +125,22 @@ def check_derivatives(
     """
     x = _validate(f, x, orders, grad, hess, wrt, mode, rtol, atol, seed, directions,
                   vectorized)
+    progress = check_progress(progress)
     orders = tuple(sorted(set(orders)))
     problem = make_problem(f, x, grad=grad, hess=hess, wrt=wrt, vectorized=vectorized)
     _check_available(problem, orders, mode)
+    with contextlib.ExitStack() as stack:
+        if workers is not None:
+            backend = resolve_workers(workers)
+            if not isinstance(workers, Backend):  # made here: closed here
+                stack.callback(backend.close)
+            backend.check_picklable(problem.function, "f")
+            problem.run = {"workers": backend, "progress": progress}
+        return _check(problem, orders, mode, rtol, atol, seed, directions)
+
+
+def _check(problem: Problem, orders: tuple, mode: str, rtol, atol, seed, directions
+           ) -> CheckReport:
     if mode == "full":
         parts = [_full(problem, order, rtol, atol) for order in orders]
     else:
@@ -204,12 +227,12 @@ def _full(problem: Problem, order: int, rtol, atol) -> Part:
         no_path = values is None
         if no_path:
             values = np.zeros((len(points), problem.outputs, problem.size))
-        source = JacobianOf(problem.function, problem.x)
+        source = JacobianOf(problem.function, problem.x, problem.run)
     else:
         values = reference.hessian(points)
         gradient = problem.gradient_function()
-        source = (JacobianOf(gradient, problem.x) if gradient is not None
-                  else HessianOf(problem.function, problem.x))
+        source = (JacobianOf(gradient, problem.x, problem.run) if gradient is not None
+                  else HessianOf(problem.function, problem.x, problem.run))
     estimate = source.full()
     table = Table(order, values, _scale(values[0], estimate.df, source.secant_scale()),
                   label=lambda row, col: problem.label(order, row, col),

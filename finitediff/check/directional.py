@@ -78,7 +78,7 @@ def directional_part(problem, order: int, rng, count: int, rtol, atol):
     pulled = [np.zeros(points.shape) if p is None else p for p in pulled]
     values = np.stack([p @ u for p, u in zip(pulled, us)], axis=-1)[:, None, :]  # (P, 1, K)
     terms = np.array([[np.abs(p[0] * u).sum() for p, u in zip(pulled, us)]])
-    source = ProjectedOf(operator.base, problem.x, us, vs)
+    source = ProjectedOf(operator.base, problem.x, us, vs, problem.run)
     estimate = source.full()
     typical = np.array([[np.linalg.norm(p[0]) / np.sqrt(problem.size) for p in pulled]])
     scale = np.maximum.reduce([np.abs(values[0]), np.abs(np.nan_to_num(estimate.df)), typical,
@@ -137,7 +137,7 @@ class _Bisection:
         """Both sides of ``e_oᵀ A u_S`` and whether they disagree."""
         direction = np.zeros(self.u.size)
         direction[subset] = self.u[subset]
-        result = jvp(self.operator.base, self.problem.x, direction)
+        result = jvp(self.operator.base, self.problem.x, direction, **self.problem.run)
         self.nfev += int(result.nfev)
         self.spent += 1
         fd = float(np.asarray(result.df).reshape(-1)[self.output])

@@ -70,8 +70,9 @@ def _estimate(result: DerivativeResult, shape: tuple, step=None) -> Estimate:
 class _Counted:
     """Counts the evaluations of every engine call it makes."""
 
-    def __init__(self, function, x: np.ndarray):
+    def __init__(self, function, x: np.ndarray, run: dict | None = None):
         self.function, self.x = function, x
+        self.run = dict(run or {})  # where the engine's calls evaluate f: workers, progress
         self.nfev = 0
 
     def _count(self, result: DerivativeResult) -> DerivativeResult:
@@ -114,7 +115,7 @@ class JacobianOf(_Counted):
     weight_sum = 1.0  # Σ|w| of the central first-derivative stencil
 
     def full(self) -> Estimate:
-        result = jacobian(self.function, self.x, fast=False)  # tight bounds, line by line
+        result = jacobian(self.function, self.x, fast=False, **self.run)  # tight bounds
         return _estimate(self._count(result), (-1, self.x.size))
 
     def secant_scale(self) -> np.ndarray:
@@ -129,7 +130,7 @@ class JacobianOf(_Counted):
     def _columns(self, cols, **options) -> tuple[Estimate, np.ndarray]:
         columns = np.unique(cols)
         result = self._count(jacobian(self.function.restricted(self.x, columns),
-                                      self.x[columns], fast=False, **options))
+                                      self.x[columns], fast=False, **options, **self.run))
         return _estimate(result, (-1, columns.size)), np.searchsorted(columns, cols)
 
     def confirm(self, rows, cols) -> Estimate:
@@ -147,13 +148,23 @@ class JacobianOf(_Counted):
         return np.full(len(rows), self.weight_sum)
 
 
+class _FirstOutput:
+    """The first output of a flat function, ``(N,)``: a class, so that it pickles."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, points):
+        return self.function(points)[:, 0]
+
+
 class HessianOf(_Counted):
     """``∂²f/∂x_i∂x_j`` of a scalar flat function f, ``(d, d)``."""
 
     n = 2
 
     def _scalar(self, function):
-        return lambda points: function(points)[:, 0]
+        return _FirstOutput(function)
 
     def full(self) -> Estimate:
         return self._block(None)[0]
@@ -166,11 +177,12 @@ class HessianOf(_Counted):
 
     def _block(self, variables, **options) -> tuple[Estimate, np.ndarray | None]:
         if variables is None:
-            result = hessian(self._scalar(self.function), self.x, fast=False, **options)
+            result = hessian(self._scalar(self.function), self.x, fast=False, **options,
+                             **self.run)
             size = self.x.size
         else:
             result = hessian(self._scalar(self.function.restricted(self.x, variables)),
-                             self.x[variables], fast=False, **options)
+                             self.x[variables], fast=False, **options, **self.run)
             size = variables.size
         self._count(result)
         step = np.asarray(result.step, dtype=np.float64).reshape(-1)
@@ -204,13 +216,15 @@ class ProjectedOf(_Counted):
     n = 1
     weight_sum = 1.0
 
-    def __init__(self, function, x, directions: np.ndarray, weights: np.ndarray):
-        super().__init__(function, x)
+    def __init__(self, function, x, directions: np.ndarray, weights: np.ndarray,
+                 run: dict | None = None):
+        super().__init__(function, x, run)
         self.directions, self.weights = directions, weights
         self.per_output: list[Estimate] = []
 
     def _along(self, k: int, **options) -> Estimate:
-        result = self._count(jvp(self.function, self.x, self.directions[k], **options))
+        result = self._count(jvp(self.function, self.x, self.directions[k], **options,
+                                 **self.run))
         return _estimate(result, (-1,))
 
     def _project(self, estimates, ks) -> Estimate:

@@ -35,6 +35,8 @@ class Problem:
     value: np.ndarray
     tensorflow: bool
     findings: list = field(default_factory=list)
+    #: options of every engine call: where f is evaluated (``workers``, ``progress``)
+    run: dict = field(default_factory=dict)
 
     @property
     def size(self) -> int:

@@ -127,6 +127,13 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
         if stencil is None:
             return order, forward, backward, np.ones(size, dtype=bool), erratic
         rows_ = [sides(np.where(usable, fine - k * span, -1), stencil, epsilon) for k in range(3)]
+        if j == 0:
+            # f(x) itself must be the limit of its neighbours (the central stencils of
+            # odd order never use it): a feature narrower than the steps, or a value
+            # apart at x, leaves the mean of the sides a steady distance from f(x).
+            # Not resolved at these rows: finer ones may show the feature.
+            erratic |= usable & _apart_at_x(sides, rows_, np.where(usable, fine, -1), stencil,
+                                            epsilon, shrink)
         with np.errstate(all="ignore"):
             plus = np.array([r[0] for r in rows_])      # (4, size), finest first
             minus = np.array([r[1] for r in rows_])
@@ -152,6 +159,23 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
         forward = np.where(new | last, plus[0], forward)
         backward = np.where(new | last, minus[0], backward)
     return order, forward, backward, usable, erratic & (order < 0)
+
+
+def _apart_at_x(sides, rows_, finest, stencil: OneSided, epsilon, shrink: float):
+    """Where the mean of the order-0 sides ``(f(x+s) + f(x−s))/2`` stays a steady
+    distance from f(x) over the three rows instead of closing in like s²."""
+    centre_stencil = OneSided(stencil.points, stencil.offsets, np.array([1.0, 0.0]), 0)
+    centre, _, _ = sides(finest, centre_stencil, epsilon)
+    with np.errstate(all="ignore"):
+        mean = np.array([(r[0] + r[1]) / 2 for r in rows_])        # (3, size), finest first
+        rounding = np.array([r[2] for r in rows_])
+        distance = np.abs(mean - centre)
+        real = ((distance > KINK_ROUNDING * rounding)
+                & (distance > KINK_RELATIVE * np.maximum(np.abs(mean), np.abs(centre))))
+        d0, d1, d2 = distance
+        shrinking = d0 * shrink < d1
+        steady = np.maximum.reduce([d0, d1, d2]) <= STEADY * np.minimum.reduce([d0, d1, d2])
+        return real[0] & real[1] & ~shrinking & steady
 
 
 def divergence(table, steps, rows: int):
