@@ -10,11 +10,13 @@ entry is trusted only if the three lines it comes from are.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 
 from .errors import BudgetError, check_argument
+from .estimators.pairs import PairLines, Pairs
 from .estimators.route import along_directions
 from .estimators.steps import reach, top_steps
 from .jacobians import budget_result, prepare
@@ -34,18 +36,23 @@ def _representable(flat, step):
     return taken
 
 
-def _lines(flat, placed, limits, stencil):
-    """Directions, top steps and stencil kinds of the diagonal and pair lines."""
+@functools.lru_cache(maxsize=8)
+def _pairs_of(d: int):
+    """The rows and columns of the entries above the diagonal of a (d, d) matrix."""
+    rows, cols = np.triu_indices(d, k=1)
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
+
+
+def _lines(flat, shape, placed, limits, stencil):
+    """Directions (:class:`Pairs` in x of ``shape``), top steps and stencil kinds
+    of the diagonal and pair lines."""
     d = flat.size
     sign = np.where(placed.kind < 0, -1.0, 1.0)
     kind = np.where(placed.kind == 0, 0, 1)   # 1: a forward stencil along σ·e
-    rows, cols = np.triu_indices(d, k=1)
+    rows, cols = _pairs_of(d)
     top = np.maximum(placed.top[rows], placed.top[cols])
     a_i, a_j = placed.top[rows] / top, placed.top[cols] / top
-    diagonal = np.eye(d) * sign[:, None]
-    pairs = np.zeros((rows.size, d))
-    pairs[np.arange(rows.size), rows] = sign[rows] * a_i
-    pairs[np.arange(rows.size), cols] = sign[cols] * a_j
     pair_kind = np.maximum(kind[rows], kind[cols])
     pair_top = top.copy()
     if limits is not None and np.any(pair_kind == 1):
@@ -56,7 +63,10 @@ def _lines(flat, placed, limits, stencil):
         extent = max(forward.support)
         cap = np.minimum(room[rows] / (a_i * extent), room[cols] / (a_j * extent))
         pair_top = np.where(pair_kind == 1, np.minimum(pair_top, cap), pair_top)
-    directions = np.concatenate([diagonal, pairs])
+    axes = np.arange(d)
+    directions = Pairs(np.concatenate([axes, rows]), np.concatenate([axes, cols]),
+                       np.concatenate([sign, sign[rows] * a_i]),
+                       np.concatenate([np.zeros(d), sign[cols] * a_j]), shape)
     return (directions, np.concatenate([placed.top, pair_top]),
             np.concatenate([kind, pair_kind]), rows, cols, a_i, a_j, sign)
 
@@ -70,16 +80,18 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
            else _representable(flat, step.ravel()))
     flat_limits = None if limits is None else (limits[0].ravel(), limits[1].ravel())
     placed = reach(stencil, flat, top, flat_limits)
-    lines, tops, kinds, rows, cols, a_i, a_j, sign = _lines(flat, placed, flat_limits, stencil)
+    lines, tops, kinds, rows, cols, a_i, a_j, sign = _lines(flat, x.shape, placed, flat_limits,
+                                                            stencil)
     try:
         centre = evaluator(x[None])[0]
         out = np.shape(centre)
         if d == 0:
             empty = np.zeros(out + x.shape * 2)
             return finish(empty, empty, empty, evaluator.points, np.zeros(empty.shape, int))
-        estimate, centre = directions(evaluator, x, lines.reshape((-1,) + x.shape), tops,
-                                      stencil, step_given=step is not None, kinds=kinds,
-                                      fast=default and step is None, centre=centre)
+        estimate, centre = directions(evaluator, x, lines, tops, stencil,
+                                      step_given=step is not None, kinds=kinds,
+                                      fast=default and step is None, centre=centre,
+                                      lines=PairLines)
     except BudgetError:
         return budget(evaluator, x)
     # per line and output: (L, m) -> per output a (d, d) matrix, (m, d, d)

@@ -32,6 +32,7 @@ from ..result import Status
 from ..stencil import Stencil
 from .fixed import apply_stencil
 from .ladder import ladder_for
+from .pilot import fast_scale, read_pilot
 from .scan import LineEstimate, scan
 from .steps import power_below
 
@@ -177,8 +178,13 @@ def _pilot(lines, n, epsilon, bottom) -> _Pilot | None:
     Outputs the pilot leaves unresolved (an output constant along the pilot
     up to rounding: its terms cancel there) are tolerated; they take the
     largest rounding the others show, and their lines are checked on their own.
+    A smooth line is read from a short ladder in one call (:mod:`.pilot`);
+    the scan is for the lines that ladder cannot read.
     """
     combined = lines.combined()
+    reading = read_pilot(combined, n, epsilon, float(bottom[0]))
+    if reading is not None:
+        return _Pilot(fast_scale(reading, n), reading.rounding)
     estimate = scan(combined, ladder_for(Stencil.central(n, 2)), bottom=bottom,
                     epsilon=epsilon, max_rounds=PILOT_ROUNDS)
     status = estimate.status[0]

@@ -111,12 +111,19 @@ def one_sided_stencil(stencil: Stencil, kind: int) -> Stencil:
 
 
 def along_directions(evaluator, x, directions, top, stencil, *, step_given, kinds, fast,
-                     centre=None):
-    """Every direction's derivative (LineEstimate) and f(x) (evaluated here unless given)."""
-    lines = DirectionLines(evaluator, x, directions, top, centre)
+                     centre=None, lines=DirectionLines):
+    """Every direction's derivative (LineEstimate) and f(x) (evaluated here unless given).
+
+    ``lines`` makes the lines from the directions (a :class:`DirectionLines`
+    or one that knows a sparser kind of direction; such directions give the
+    largest ``|x_c|`` they move with a method ``moved(x)``).
+    """
+    lines = lines(evaluator, x, directions, top, centre)
     centre = lines._centre.get()
     if isinstance(directions, Units):
         moved = np.abs(x.reshape(-1))[directions.components]
+    elif hasattr(directions, "moved"):
+        moved = directions.moved(x)
     else:
         moved = np.max(np.abs(x.reshape(1, -1)) * (directions.reshape(len(directions), -1) != 0),
                        axis=1, initial=0.0)

@@ -1,0 +1,90 @@
+"""Directions that move one or two components, ``a·e_i + b·e_j``, kept sparse.
+
+The Hessian differentiates along ``d`` axes and ``d(d−1)/2`` pairs of axes.
+As dense arrays those directions are ``(L, d)`` with at most two non-zeros a
+row, and every point built from them touches all ``d`` components of every
+direction. :class:`Pairs` keeps the two components and their coefficients;
+:class:`PairLines` builds the points by setting two components of a copy of
+x, and gives them the same rounding off the line (``slack``) as
+:class:`~.lines.DirectionLines` would.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .lines import DirectionLines
+
+__all__ = ["PairLines", "Pairs"]
+
+
+class Pairs:
+    """Directions ``a_l·e_(first_l) + b_l·e_(second_l)`` (flat indices into x of
+    shape ``shape``); an axis is ``second = first`` with ``b = 0``."""
+
+    def __init__(self, first, second, a, b, shape: tuple):
+        self.first, self.second = np.asarray(first), np.asarray(second)
+        self.a, self.b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        self.shape = tuple(shape)
+
+    def __len__(self) -> int:
+        return self.first.size
+
+    def __getitem__(self, which) -> Pairs:
+        return Pairs(self.first[which], self.second[which], self.a[which], self.b[which],
+                     self.shape)
+
+    def dense(self) -> np.ndarray:
+        """The directions as an array ``(L, *shape)``."""
+        out = np.zeros((len(self), int(np.prod(self.shape))))
+        rows = np.arange(len(self))
+        out[rows, self.second] = self.b
+        out[rows, self.first] += self.a
+        return out.reshape((len(self),) + self.shape)
+
+    def largest(self) -> np.ndarray:
+        return np.maximum(np.abs(self.a), np.abs(self.b))
+
+    def moved(self, x) -> np.ndarray:
+        """The largest ``|x_c|`` over the components each direction moves."""
+        flat = np.abs(np.asarray(x).reshape(-1))
+        return np.maximum(np.where(self.a != 0, flat[self.first], 0.0),
+                          np.where(self.b != 0, flat[self.second], 0.0))
+
+
+class PairLines(DirectionLines):
+    """:class:`~.lines.DirectionLines` along :class:`Pairs`."""
+
+    def _like(self, directions, top):
+        return PairLines(self.evaluate, self.x, directions, top, self._centre)
+
+    def combined(self):
+        if not isinstance(self.directions, Pairs):
+            return super().combined()
+        top = float(np.max(self.top))
+        signs = np.where(np.arange(self.count) % 2, -1.0, 1.0) * self.top / top
+        direction = np.zeros(self.x.size)
+        np.add.at(direction, self.directions.first, signs * self.directions.a)
+        np.add.at(direction, self.directions.second, signs * self.directions.b)
+        norm = float(np.max(np.abs(direction)))
+        return DirectionLines(self.evaluate, self.x, direction.reshape(self.x.shape)[None] / norm,
+                              np.array([top * norm]), self._centre)
+
+    def _points(self, moving, which):
+        if not isinstance(self.directions, Pairs):
+            return super()._points(moving, which)
+        pairs = self.directions[which]
+        base = self.x.reshape(-1)
+        flat = np.broadcast_to(base, (len(moving), len(which), base.size)).copy()
+        moves = np.multiply.outer(moving, self.top[which])                 # (F, k)
+        rows = np.arange(len(which))
+        along_a, along_b = moves * pairs.a, moves * pairs.b
+        # the second component first: on an axis (second = first, b = 0) the first wins
+        flat[:, rows, pairs.second] = base[pairs.second] + along_b
+        flat[:, rows, pairs.first] = base[pairs.first] + along_a
+        with np.errstate(invalid="ignore"):
+            off_a = np.abs((flat[:, rows, pairs.first] - base[pairs.first]) - along_a)
+            off_b = np.abs((flat[:, rows, pairs.second] - base[pairs.second]) - along_b)
+            off = np.maximum(off_a, np.where(pairs.b != 0, off_b, 0.0))
+            slack = off / pairs.largest()
+        return flat.reshape((-1,) + self.x.shape), slack
