@@ -56,12 +56,16 @@ def test_cos_at_huge_x_higher_order_is_right_or_refused(x, n):
 
 
 # -- rounding of f much larger than eps·|f| (cancellation, quantization) ------------------
-@pytest.mark.xfail(strict=True, reason="f computed with cancellation is a staircase at fine "
-                   "steps; the scan walks down to steps far below the round-off-balanced one "
-                   "(7e-15 at x = 1e-3) and trusts a stair's slope: -1000 ± 0.05 for -8.3e-5")
+STAIRCASE = pytest.mark.xfail(
+    strict=True, reason="f computed with cancellation is a staircase at fine steps; the scan "
+    "walks down to steps far below the round-off-balanced one (7e-15 at x = 1e-3) and trusts "
+    "a stair's slope: -1000 ± 0.05 for -8.3e-5")
+
+
 @pytest.mark.parametrize("source, x", [
-    ("(1 - np.cos(x)) / x**2", 1e-3),
-    ("(np.exp(x) - 1 - x) / x**2", 1e-4),
+    pytest.param("(1 - np.cos(x)) / x**2", 1e-3, marks=STAIRCASE),
+    pytest.param("(np.exp(x) - 1 - x) / x**2", 1e-4, marks=STAIRCASE),
+    # rows where f does not move at all below rows where it did are not taken
     ("np.sqrt(x**2 + 1) - x", 1e5),
 ])
 def test_cancellation_staircase_is_right_or_refused(source, x):
@@ -175,6 +179,34 @@ def test_gradient_with_a_bump_seen_only_at_x_in_one_input_is_right_or_refused():
     res = gradient(lambda v: _bump_on_a_slope(v[..., 0]) + np.sin(v[..., 1]), x)
     exact = [mp_derivative(_bump_on_a_slope_mp, x[0]), math.cos(x[1])]
     assert_honest(res, np.array(exact, dtype=float))
+
+
+# values quantized far above ε·|f|: steps below the quantum see f not move at all
+LARGE = 1.8e8  # floats near it are 3e-8 apart
+
+
+def test_a_sum_that_cancels_against_a_large_constant_is_not_a_confident_zero():
+    # every difference below h ≈ 1e-8 is exactly 0: was 0 ± 2e-7 with success=True
+    res = derivative(lambda t: (LARGE + np.sin(t)) - LARGE, 0.3)
+    assert_honest(res, math.cos(0.3))
+
+
+def test_a_gradient_of_a_sum_that_cancels_is_not_a_confident_zero():
+    x = np.array([0.3, -1.1, 0.7, 1.9])
+    res = gradient(lambda p: (LARGE + np.sum(np.sin(p), axis=-1)) - LARGE, x)
+    assert_honest(res, np.cos(x))
+
+
+def test_noise_auto_recovers_the_derivative_of_a_sum_that_cancels():
+    res = derivative(lambda t: (LARGE + np.sin(t)) - LARGE, 0.3, noise="auto")
+    assert res.success
+    assert_honest(res, math.cos(0.3))
+
+
+def test_rows_where_f_stops_moving_at_its_limit_still_give_the_zero():
+    # 1 + x^4 rounds to 1 below h = 1e-4: there the exact zeros are the limit itself
+    res = derivative(lambda x: 1 + x**4, 0.0, n=2)
+    assert res.success and abs(res.df) <= res.error
 
 
 # -- aliasing: every ladder step is a multiple of the smallest one sampled -------------------

@@ -27,10 +27,15 @@ from .windows import choose
 
 __all__ = ["LineEstimate", "PER_ELEMENT", "scan", "first_scale", "MAX_OCTAVES"]
 
-#: How far below its top a line may go, in octaves (halvings of the step).
 #: Lines scanned together at most (more go in chunks of this many).
 SCAN_CHUNK = 2**15
+#: How far below its top a line may go, in octaves (halvings of the step).
 MAX_OCTAVES = 64
+#: A row where f does not move at all is below f's resolution when the row
+#: above, scaled down, expects a change of this many times its rounding.
+QUANTUM_MARGIN = 16.0
+#: ... and whose estimates held within this factor over this factor in step.
+TREND_SPAN = 4.0
 #: The first round reaches this many times the base stencil's optimal step
 #: for a unit-scale function: deep enough for most smooth f, the rest asks
 #: for more rows.
@@ -138,7 +143,29 @@ class _Samples:
         return values, slack
 
 
-def _rows(ladder: Ladder, samples: _Samples, count: int, bottom, top):
+def _below_resolution(table, power, still, scales, ratio: float, n: int, resolution
+                      ) -> np.ndarray:
+    """Rows (Q, L, m) where f has the same value at every point although the
+    estimates above hold steady (a derivative that is not 0) and, scaled down,
+    say f should have moved by many times its rounding (``resolution``): f's
+    values are quantized far above ε·|f| (a sum that cancels against a large
+    constant) and their exact zero differences say nothing about the derivative.
+    Where the estimates above shrink towards 0 (x − sin x at 0) or the change
+    expected is within rounding (a constant f, a tiny derivative) the rows stay."""
+    rows = np.arange(len(scales))[:, None, None]
+    above = np.maximum.accumulate(np.where(still, -1, rows), axis=0)  # last row that moved
+    source = np.maximum(above, 0)
+    span = max(1, math.ceil(math.log(TREND_SPAN) / math.log(ratio) - 1e-9))
+    with np.errstate(all="ignore"):
+        last = np.take_along_axis(table, source, axis=0)
+        earlier = np.take_along_axis(table, np.maximum(source - span, 0), axis=0)
+        steady = (source >= span) & (np.abs(last) * TREND_SPAN >= np.abs(earlier))
+        shrink = scales[:, None, None] / scales[source]
+        expected = np.abs(last) * np.take_along_axis(power[..., None], source, axis=0) * shrink**n
+    return still & (above >= 0) & steady & (expected > QUANTUM_MARGIN * resolution)
+
+
+def _rows(ladder: Ladder, samples: _Samples, count: int, bottom, top, epsilon):
     """Steps, base estimates, weights, rounding of the points, magnitudes of rows 0..count-1.
 
     Estimates are per unit length along each line (``top`` is its top step),
@@ -170,7 +197,14 @@ def _rows(ladder: Ladder, samples: _Samples, count: int, bottom, top):
     # rows finer than a line allows, and rows whose h^n overflows (every
     # estimate would be 0 there, whatever f does)
     beyond = (scales[:, None] < bottom[None, :]) | ~np.isfinite(power)
-    table = np.where(beyond[..., None], np.nan, table)
+    if n >= 1:
+        still = np.all(values[:, where] == centre, axis=1)
+        quantized = _below_resolution(table, power, still, scales, ladder.ratio, n,
+                                      epsilon * magnitude * stencil.weight_sum)
+        beyond = beyond[..., None] | quantized
+    else:
+        beyond = beyond[..., None]
+    table = np.where(beyond, np.nan, table)
     return scales, steps, table, weight, magnitude, moved
 
 
@@ -283,7 +317,8 @@ def _scan(lines, ladder: Ladder, *, bottom, epsilon, noise, max_rounds) -> LineE
         pending_bottom = bottom[samples.which]
         scales, steps, table, weight, magnitude, moved = _rows(ladder, samples, rows,
                                                                pending_bottom,
-                                                               lines.top[samples.which])
+                                                               lines.top[samples.which],
+                                                               epsilon)
         size = table.shape[1] * outputs
         line_noise = noise[samples.which]
         level = np.maximum(epsilon * magnitude + moved, line_noise[None, :, None])
