@@ -32,6 +32,11 @@ import numpy as np
 from ..errors import BudgetError
 from ..stencil import Stencil
 
+# the scan's: the factor on rounding measured from differences, and how far
+# above the smallest scale a line allows its finest row must stay
+from .scan import LATTICE
+from .windows import MEASURED_SAFETY
+
 __all__ = ["DEEP", "ROWS", "Reading", "fast_scale", "read_pilot", "unit_reading"]
 
 #: Rows of the ladder that show the length, ``s_q = 2^-q`` for q < ROWS.
@@ -50,11 +55,6 @@ ROUNDOFF_FACTOR = 2.0
 DROWNED = 20.0
 #: Rounding implied above this fraction of |f| is a feature of f, not rounding.
 ROUNDING_CAP = 1e-12
-#: Factor on the rounding measured from differences (as in the scan).
-MEASURED_SAFETY = 6.0
-#: The finest row must be this many times above the smallest scale the line
-#: allows (as in the scan: nearer, f is seen on a coarse lattice of floats).
-LATTICE = 512.0
 #: The most the quotient widens the step (a factor, kept a power of two apart
 #: from the rounding of the result to one).
 WIDEST = 8.0
