@@ -37,7 +37,7 @@ import mpmath as mp
 import numpy as np
 
 import finitediff
-from benchmarks.hostile_cases import MPNumpy, reference
+from benchmarks.hostile_cases import MPNumpy, draw_from, reference
 
 NAN = float("nan")
 #: A failure is over-cautious when df is within this relative error of the truth.
@@ -780,20 +780,7 @@ def run(case: Case) -> Outcome:
 
 
 def draw(seed: int, count: int, families) -> list[Case]:
-    cases = []
-    for index, (name, family) in enumerate(FAMILIES.items()):
-        if families and name not in families:
-            continue
-        rng = np.random.default_rng([seed, index])
-        drawn = 0
-        for _ in range(30 * count):
-            if drawn == count:
-                break
-            case = family(rng)
-            if case is not None:
-                cases.append(case)
-                drawn += 1
-    return cases
+    return draw_from(FAMILIES, seed, count, attempts=30, only=families)
 
 
 def _g(value) -> str:

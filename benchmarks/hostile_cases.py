@@ -378,13 +378,18 @@ FAMILIES = {
 }
 
 
-def draw_cases(seed: int, count: int) -> list[Case]:
-    """``count`` cases per family; each family has its own stream of the seed."""
+def draw_from(families: dict, seed: int, count: int, *, attempts: int = 20,
+              only=None) -> list:
+    """``count`` cases per family (of ``only``, if given); each family has its own
+    stream of the seed, by its place in ``families``, and up to ``attempts·count``
+    draws (a family returns None for a draw it rejects)."""
     cases = []
-    for index, family in enumerate(FAMILIES.values()):
+    for index, (name, family) in enumerate(families.items()):
+        if only and name not in only:
+            continue
         rng = np.random.default_rng([seed, index])
         drawn = 0
-        for _ in range(20 * count):
+        for _ in range(attempts * count):
             if drawn == count:
                 break
             case = family(rng)
@@ -392,3 +397,8 @@ def draw_cases(seed: int, count: int) -> list[Case]:
                 cases.append(case)
                 drawn += 1
     return cases
+
+
+def draw_cases(seed: int, count: int) -> list[Case]:
+    """``count`` cases per family; each family has its own stream of the seed."""
+    return draw_from(FAMILIES, seed, count)
