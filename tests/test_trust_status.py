@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from trust_checks import assert_fails, assert_honest, entries
 
-from finitediff import Status, derivative, hessian, jacobian
+from finitediff import Status, derivative, gradient, hessian, jacobian
 
 JUMP = {Status.NOT_DIFFERENTIABLE, Status.KINK}
 SINGULAR = {Status.NOT_DIFFERENTIABLE, Status.UNRESOLVED}
@@ -81,12 +81,39 @@ def test_oscillation_x_sin_inverse_x_at_zero_is_not_a_success():
         assert_fails(derivative(lambda x: x * np.sin(1.0 / x), 0.0), SINGULAR)
 
 
-@pytest.mark.xfail(strict=True, reason="x·sin(1/x) made 0 at 0 is even: every central "
-                   "estimate is exactly 0, and its one-sided gaps 2|sin(1/h)| at three "
-                   "steps can pass for a smooth function's; an open limitation")
 def test_oscillation_x_sin_inverse_x_made_finite_at_zero_is_not_a_success():
     # the difference quotient sin(1/h) has no limit; was 0 ± 5e-14, success=True
     assert_fails(derivative(x_sin_inverse_x, 0.0), SINGULAR)
+
+
+FREQUENCIES = np.logspace(-3, 3, 13)
+
+
+def test_x_sin_b_over_x_at_zero_is_not_a_success_at_any_frequency():
+    # f is even, so every central estimate is exactly 0; one-sided gaps 2|sin(b/s)|
+    # that shrink over one pair of rows by chance passed for 18 of 61 frequencies
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = derivative(lambda x: np.where(x == 0, 0.0, x * np.sin(FREQUENCIES / x)),
+                         np.zeros(FREQUENCIES.size))
+    assert_fails(res, SINGULAR | JUMP)  # a gap steady over three rows reads as a kink
+
+
+def test_a_gradient_whose_first_input_oscillates_at_zero_is_not_a_success_there():
+    def f(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wild = np.where(x[..., 0] == 0, 0.0, x[..., 0] * np.sin(30.0 / x[..., 0]))
+        return wild + np.sum(np.sin(x[..., 1:]), axis=-1)
+
+    assert_fails(gradient(f, np.array([0.0, 0.3, 0.5, 0.7, 0.9])), SINGULAR, index=0)
+
+
+@pytest.mark.parametrize("k", [0.1, 1.0, 10.0, 100.0])
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_smooth_even_function_keeps_its_exact_zero_odd_derivatives(k, n):
+    # the guard: cos(k·x) at 0 is even too, and its gaps shrink like s at every row
+    res = derivative(lambda x: np.cos(k * x) + 1.0 / (1.0 + x**2), 0.0, n=n)
+    assert res.success, res
+    assert abs(res.df) <= res.error
 
 
 # -- INACCURATE: an error that is not small against |df| or above the tolerance -----

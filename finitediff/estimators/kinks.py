@@ -143,8 +143,24 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
                     & (gap > KINK_RELATIVE * np.maximum(np.abs(plus), np.abs(minus))))
             g0, g1, g2 = gap[:3]
             # smooth: the gap clearly shrinks into the finest row (coarser rows may
-            # still be outside the range where the one-sided stencils converge)
+            # still be outside the range where the one-sided stencils converge).
+            # The gap of order 0 is f's odd part about x, of order 1 its even part;
+            # the central stencils of order n see only the part of n's parity, so
+            # the other part is read on this gap alone, and must shrink over both
+            # pairs of rows: the gap of x·sin(1/x), 2|sin(1/s)|, shrinks over one
+            # pair by chance about a third of the time, over two far less often.
             shrinking = g0 * shrink < g1
+            hidden = j <= 1 and j % 2 == ladder.stencil.n % 2
+            if hidden:
+                shrinking &= g1 * shrink < g2
+                # the three rows after the window may be too coarse for a smooth f
+                # (cos(10·x) at 0, whose central estimates are 0 at every row): the
+                # finest rows where the gap stands above rounding must then show
+                # the power law itself, s or s³ to within a third of a row
+                deep = usable & ~shrinking & real[0] & real[1]
+                if deep.any():
+                    shrinking |= deep & _asymptotic(sides, stencil, epsilon, fine, count,
+                                                    span, ladder.ratio)
             steady = np.maximum.reduce([g0, g1, g2]) <= STEADY * np.minimum.reduce([g0, g1, g2])
             kink = usable & real[0] & real[1] & ~shrinking & steady
             # an oscillation at x shows as a gap that neither shrinks nor holds
@@ -152,6 +168,7 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
             # only: one-sided estimates of higher orders scatter with rounding
             # and truncation alike)
             large = g0 > ERRATIC_RELATIVE * np.maximum(np.abs(plus[0]), np.abs(minus[0]))
+            large |= hidden  # nothing else reads that part: any scatter above rounding counts
             erratic |= usable & real[0] & real[1] & ~shrinking & ~steady & large & (j <= 1)
         new = kink & (order < 0)
         order = np.where(new, j, order)
@@ -159,6 +176,39 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
         forward = np.where(new | last, plus[0], forward)
         backward = np.where(new | last, minus[0], backward)
     return order, forward, backward, usable, erratic & (order < 0)
+
+
+def _asymptotic(sides, stencil: OneSided, epsilon, fine, count: int, span: int,
+                ratio: float):
+    """Per element: the gaps ``|F − B|`` of the finest three rows (``span``
+    apart, at or below ``fine``) where they stand above rounding shrink like
+    ``s`` or ``s³`` from row to row, each pair to within ``ratio^(span/3)``."""
+    size = fine.shape[0]
+    gaps = np.full((count, size), np.nan)
+    with np.errstate(all="ignore"):
+        for q in range(count):
+            at = np.where(q >= fine - 2 * span, q, -1)
+            plus, minus, rounding = sides(at, stencil, epsilon)
+            gap = np.abs(plus - minus)
+            gaps[q] = np.where((gap > KINK_ROUNDING * rounding)
+                               & (gap > KINK_RELATIVE * np.maximum(np.abs(plus), np.abs(minus))),
+                               gap, np.nan)
+        # the finest row q whose triple q, q − span, q − 2·span all stand above rounding
+        rows_ = np.arange(count)[:, None]
+        triple = np.isfinite(gaps)
+        triple[2 * span:] &= np.isfinite(gaps[span:-span]) & np.isfinite(gaps[:-2 * span])
+        triple[:2 * span] = False
+        triple &= rows_ >= fine
+        found = triple.any(axis=0)
+        last = count - 1 - np.argmax(triple[::-1], axis=0)
+        column = np.arange(size)
+        powers = []
+        for k in (0, 1):
+            finer = gaps[np.clip(last - k * span, 0, count - 1), column]
+            coarser = gaps[np.clip(last - (k + 1) * span, 0, count - 1), column]
+            powers.append(np.log(coarser / finer) / (span * math.log(ratio)))
+        fits = [(np.abs(p - 1) <= 1 / 3) | (np.abs(p - 3) <= 1 / 3) for p in powers]
+    return found & fits[0] & fits[1]
 
 
 def _apart_at_x(sides, rows_, finest, stencil: OneSided, epsilon, shrink: float):
