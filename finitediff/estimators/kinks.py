@@ -39,6 +39,17 @@ KINK_SPAN = 2.0
 ERRATIC_RELATIVE = 1e-2
 #: A kink's gap stays within this factor over the rows compared.
 STEADY = 2.0
+#: Rows of gaps that must follow the power law where the rows after the
+#: window are too coarse (the finest ones above rounding: f of float32 values
+#: has few rows between its scale and its rounding).
+DEEP_ROWS = 3
+#: A gap this many times its rounding that scatters is an oscillation in the
+#: part of f the central stencils cannot see.
+LOUD = 100.0
+#: A power law of the gaps: the least power of s, and how far the powers read
+#: from consecutive pairs of rows may spread.
+MIN_POWER = 0.5
+POWER_SPREAD = 0.5
 #: Divergence: |T| must grow by at least s^-DIVERGENCE_EXPONENT over the rows read.
 DIVERGENCE_EXPONENT = 0.5
 
@@ -144,19 +155,20 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
             g0, g1, g2 = gap[:3]
             # smooth: the gap clearly shrinks into the finest row (coarser rows may
             # still be outside the range where the one-sided stencils converge).
-            # The gap of order 0 is f's odd part about x, of order 1 its even part;
-            # the central stencils of order n see only the part of n's parity, so
-            # the other part is read on this gap alone, and must shrink over both
-            # pairs of rows: the gap of x·sin(1/x), 2|sin(1/s)|, shrinks over one
-            # pair by chance about a third of the time, over two far less often.
+            # The gaps of even order read f's odd part about x, those of odd order
+            # its even part; the central stencils of order n see only the part of
+            # n's parity, so the other part is read on these gaps alone (orders up
+            # to 3: above, the one-sided stencils' rounding leaves too few rows),
+            # and shrinking once is not enough: the gap of x·sin(1/x), 2|sin(1/s)|,
+            # shrinks over one pair of rows by chance about a third of the time.
             shrinking = g0 * shrink < g1
-            hidden = j <= 1 and j % 2 == ladder.stencil.n % 2
+            hidden = j <= 3 and j % 2 == ladder.stencil.n % 2
             if hidden:
-                shrinking &= g1 * shrink < g2
-                # the three rows after the window may be too coarse for a smooth f
-                # (cos(10·x) at 0, whose central estimates are 0 at every row): the
-                # finest rows where the gap stands above rounding must then show
-                # the power law itself, s or s³ to within a third of a row
+                # the gap must follow a power law over both pairs of these rows
+                # or, where they are too coarse for a smooth f (cos(10·x) at 0,
+                # whose central estimates are 0 at every row), over the finest
+                # rows where it stands above rounding
+                shrinking = _power_law(gap[:3], span * math.log(ladder.ratio))
                 deep = usable & ~shrinking & real[0] & real[1]
                 if deep.any():
                     shrinking |= deep & _asymptotic(sides, stencil, epsilon, fine, count,
@@ -164,12 +176,14 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
             steady = np.maximum.reduce([g0, g1, g2]) <= STEADY * np.minimum.reduce([g0, g1, g2])
             kink = usable & real[0] & real[1] & ~shrinking & steady
             # an oscillation at x shows as a gap that neither shrinks nor holds
-            # still, by a fair fraction of the one-sided values (orders 0 and 1
-            # only: one-sided estimates of higher orders scatter with rounding
-            # and truncation alike)
+            # still, by a fair fraction of the one-sided values (orders 0 and 1:
+            # one-sided estimates of higher orders scatter with rounding and
+            # truncation alike), or, in the part the central stencils cannot
+            # see (its power law was checked above), far above its rounding
             large = g0 > ERRATIC_RELATIVE * np.maximum(np.abs(plus[0]), np.abs(minus[0]))
-            large |= hidden  # nothing else reads that part: any scatter above rounding counts
-            erratic |= usable & real[0] & real[1] & ~shrinking & ~steady & large & (j <= 1)
+            loud = hidden & np.all(gap[:2] > LOUD * rounding[:2], axis=0)
+            scatter = usable & real[0] & real[1] & ~shrinking & ~steady
+            erratic |= scatter & ((large & (j <= 1)) | loud)
         new = kink & (order < 0)
         order = np.where(new, j, order)
         last = (j == ladder.stencil.n) & (order < 0)
@@ -181,8 +195,8 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
 def _asymptotic(sides, stencil: OneSided, epsilon, fine, count: int, span: int,
                 ratio: float):
     """Per element: the gaps ``|F − B|`` of the finest three rows (``span``
-    apart, at or below ``fine``) where they stand above rounding shrink like
-    ``s`` or ``s³`` from row to row, each pair to within ``ratio^(span/3)``."""
+    apart, at or below ``fine``) where they stand above rounding follow
+    :func:`_power_law`."""
     size = fine.shape[0]
     gaps = np.full((count, size), np.nan)
     with np.errstate(all="ignore"):
@@ -190,25 +204,36 @@ def _asymptotic(sides, stencil: OneSided, epsilon, fine, count: int, span: int,
             at = np.where(q >= fine - 2 * span, q, -1)
             plus, minus, rounding = sides(at, stencil, epsilon)
             gap = np.abs(plus - minus)
-            gaps[q] = np.where((gap > KINK_ROUNDING * rounding)
-                               & (gap > KINK_RELATIVE * np.maximum(np.abs(plus), np.abs(minus))),
-                               gap, np.nan)
-        # the finest row q whose triple q, q − span, q − 2·span all stand above rounding
+            # above rounding, and only that: the gap of order 0 (f's odd part)
+            # is far below |f| on the rows where its power law shows
+            gaps[q] = np.where(gap > KINK_ROUNDING * rounding, gap, np.nan)
+        # the finest row q whose run q, q − span, … (DEEP_ROWS rows) all stand
+        # above rounding
         rows_ = np.arange(count)[:, None]
-        triple = np.isfinite(gaps)
-        triple[2 * span:] &= np.isfinite(gaps[span:-span]) & np.isfinite(gaps[:-2 * span])
-        triple[:2 * span] = False
-        triple &= rows_ >= fine
-        found = triple.any(axis=0)
-        last = count - 1 - np.argmax(triple[::-1], axis=0)
+        run = np.isfinite(gaps)
+        for k in range(1, DEEP_ROWS):
+            run[k * span:] &= np.isfinite(gaps[:count - k * span])
+        run[:(DEEP_ROWS - 1) * span] = False
+        run &= rows_ >= fine
+        found = run.any(axis=0)
+        last = count - 1 - np.argmax(run[::-1], axis=0)
         column = np.arange(size)
-        powers = []
-        for k in (0, 1):
-            finer = gaps[np.clip(last - k * span, 0, count - 1), column]
-            coarser = gaps[np.clip(last - (k + 1) * span, 0, count - 1), column]
-            powers.append(np.log(coarser / finer) / (span * math.log(ratio)))
-        fits = [(np.abs(p - 1) <= 1 / 3) | (np.abs(p - 3) <= 1 / 3) for p in powers]
-    return found & fits[0] & fits[1]
+        finest = np.array([gaps[np.clip(last - k * span, 0, count - 1), column]
+                           for k in range(DEEP_ROWS)])
+    return found & _power_law(finest, span * math.log(ratio))
+
+
+def _power_law(gaps, log_factor: float):
+    """Per element: the gaps (finest first, rows a step factor ``e^log_factor``
+    apart) follow one power of the step, ``s^p`` with p at least MIN_POWER
+    (s and s³ for a smooth f, s^1.5 next to a cusp like |x|^2.5), each pair's
+    p within POWER_SPREAD of every other's: a gap that scatters gives a
+    different p at every pair."""
+    with np.errstate(all="ignore"):
+        power = np.log(gaps[1:] / gaps[:-1]) / log_factor
+        fits = np.all(power >= MIN_POWER, axis=0) & (
+            np.max(power, axis=0) - np.min(power, axis=0) <= POWER_SPREAD)
+    return fits & np.all(np.isfinite(power), axis=0)
 
 
 def _apart_at_x(sides, rows_, finest, stencil: OneSided, epsilon, shrink: float):
