@@ -290,47 +290,60 @@ def _best(values, rounding, ladder, first, last):
     best_rounding = np.zeros(size, dtype=bool)
     with np.errstate(all="ignore"):
         for k in range(columns):
-            expected = ladder.factor(k)
-            low, high = minimum_ratio(expected), maximum_ratio(expected)
             for q in range(k + 1, count):
                 inside = (q - k - 1 >= first) & (q <= last) & (first >= 0)
                 if not inside.any():
                     continue
-                d = values[q, k] - values[q - 1, k]
-                noise = ROUNDOFF_FACTOR * (rounding[q, k] + rounding[q - 1, k])
-                at_roundoff = np.abs(d) <= noise
-                coarse = (_ratio(values[q - 1, k] - values[q - 2, k], d, q - k - 2 >= first)
-                          if q - k - 2 >= 0 else np.full(size, np.nan))
-                if q + 1 < count:
-                    d_fine = values[q + 1, k] - values[q, k]
-                    fine = _ratio(d, d_fine, q + 1 <= last)
-                    fine_noise = np.abs(d_fine) <= ROUNDOFF_FACTOR * (rounding[q + 1, k]
-                                                                     + rounding[q, k])
-                    fine = np.where(fine_noise & (q + 1 <= last), np.inf, fine)
-                else:
-                    fine = np.full(size, np.nan)
-                coarse_ok = (coarse >= low) & (coarse <= high)
-                fine_ok = (fine >= low) & (fine <= high)
-                observed = np.fmax(np.where(coarse_ok, coarse, np.nan),
-                                   np.where(fine_ok, fine, np.nan))
-                # both neighbours, where they are asymptotic differences, must
-                # shrink at the column's rate: one alone can be a sequence
-                # turning round (a difference that happens to be small)
-                coarse_bad = ~np.isnan(coarse) & ~coarse_ok
-                fine_bad = ~np.isnan(fine) & np.isfinite(fine) & ~fine_ok
-                converging = ~np.isnan(observed) & ~(coarse_bad | fine_bad)
-                likely = np.where(at_roundoff, np.abs(d),
-                                  np.abs(d) / (np.fmin(observed, expected) - 1.0))
-                error = (np.where(at_roundoff, likely, SAFETY * likely)
-                         + ROUNDOFF_WEIGHT * rounding[q, k])
+                at_roundoff, converging, likely, truncation = _entry(values, rounding, ladder,
+                                                                     q, k, first, last)
+                error = truncation + ROUNDOFF_WEIGHT * rounding[q, k]
                 score = likely + SCORE_ROUNDOFF * ROUNDOFF_WEIGHT * rounding[q, k]
                 # a finer entry must be clearly better: among equals the coarser one
                 # keeps rows below it, which show the rounding f really has
                 margin = np.where(at_roundoff & best_rounding, PREFER_COARSER, 1.0)
                 better = (inside & (converging | at_roundoff) & np.isfinite(error)
                           & (score * margin < best[2]))
-                truncation = error - ROUNDOFF_WEIGHT * rounding[q, k]
                 for i, new in enumerate((values[q, k], error, score, q, k, truncation)):
                     best[i] = np.where(better, new, best[i])
                 best_rounding = np.where(better, at_roundoff, best_rounding)
     return best[0], best[1], best[3], best[4], best[5]
+
+
+def _entry(values, rounding, ladder, q, k, first, last):
+    """Entry (q, k): is d at rounding level, is its column seen to converge, and
+    its likely truncation error and the bound on it."""
+    size = values.shape[2]
+    expected = ladder.factor(k)
+    low, high = minimum_ratio(expected), maximum_ratio(expected)
+    d = values[q, k] - values[q - 1, k]
+    at_roundoff = np.abs(d) <= ROUNDOFF_FACTOR * (rounding[q, k] + rounding[q - 1, k])
+    has_coarse = (q - k - 2 >= 0) & (q - k - 2 >= first)
+    previous = (np.where(has_coarse, values[q - 1, k] - values[q - 2, k], np.nan)
+                if q - k - 2 >= 0 else np.full(size, np.nan))
+    coarse = previous / d
+    if q + 1 < values.shape[0]:
+        d_fine = values[q + 1, k] - values[q, k]
+        fine = _ratio(d, d_fine, q + 1 <= last)
+        fine_noise = np.abs(d_fine) <= ROUNDOFF_FACTOR * (rounding[q + 1, k] + rounding[q, k])
+        fine = np.where(fine_noise & (q + 1 <= last), np.inf, fine)
+    else:
+        fine = np.full(size, np.nan)
+    coarse_ok = (coarse >= low) & (coarse <= high)
+    fine_ok = (fine >= low) & (fine <= high)
+    observed = np.fmax(np.where(coarse_ok, coarse, np.nan), np.where(fine_ok, fine, np.nan))
+    # both neighbours, where they are asymptotic differences, must
+    # shrink at the column's rate: one alone can be a sequence
+    # turning round (a difference that happens to be small)
+    coarse_bad = ~np.isnan(coarse) & ~coarse_ok
+    fine_bad = ~np.isnan(fine) & np.isfinite(fine) & ~fine_ok
+    converging = ~np.isnan(observed) & ~(coarse_bad | fine_bad)
+    measured = np.abs(d) / (np.fmin(observed, expected) - 1.0)
+    # d at rounding level measures the rounding more than the truncation left
+    # at row q: that is at least what the coarser difference leaves if the
+    # column converges at its rate from there on
+    predicted = np.where(np.isnan(previous), 0.0,
+                         np.abs(previous) / (expected * (expected - 1.0)))
+    likely = np.where(at_roundoff, np.fmax(np.abs(d), predicted), measured)
+    truncation = np.where(at_roundoff, np.fmax(np.abs(d), SAFETY * predicted),
+                          SAFETY * measured)
+    return at_roundoff, converging, likely, truncation
