@@ -8,10 +8,12 @@ points alias a periodic f), asymptotic (the differences ``Δ_q = T_q − T_(q−
 shrink by the ladder's factor ``r^p`` row after row) and rounding.
 
 A *window* is a run of rows whose differences are asymptotic or at the
-rounding level of f's values. It is *valid* when every difference finer than
-it is explained by rounding of f at the scale f has inside the window: a
-feature that shows at smaller steps (a narrow bump, the true period of an
-aliased sine) invalidates every window above it. The coarsest valid window is
+rounding level of f's values (or whose Richardson column 1 converges, where
+the leading error term is still small beside the next one). It is *valid*
+when every difference finer than it is explained by rounding of f at the
+scale f has inside the window: a feature that shows at smaller steps (a
+narrow bump, the true period of an aliased sine) invalidates every window
+above it. The coarsest valid window is
 used. Its estimate is the Richardson entry with the smallest likely error
 among those whose column is seen to converge; the error reported is a bound:
 a safety factor on the leading-order truncation estimate plus the entry's
@@ -121,8 +123,16 @@ def neville(table, roundoff, steps, ladder: Ladder):
     return values, rounding
 
 
-def _classify(table, roundoff, ladder: Ladder):
-    """Per row q (>= 2): is Δ_q asymptotic after Δ_(q−1), or at rounding level?"""
+def _classify(table, roundoff, ladder: Ladder, first_column=None):
+    """Per row q (>= 2): is Δ_q asymptotic after Δ_(q−1), or at rounding level?
+
+    ``first_column`` (the Richardson column 1, ``R[q, 1]``) makes a row good
+    also where its differences shrink at their own rate (from row 3 on): where
+    the leading term of the base estimates' error is small beside the next one
+    at the coarse steps (``c_1 h^p`` against ``c_2 h^(p+gap)``), their
+    differences do not yet shrink by ``r^p``, while those of column 1, which
+    removes the leading term, already shrink by ``r^(p+gap)``.
+    """
     delta = np.diff(table, axis=0)                     # Δ_q at index q − 1
     with np.errstate(all="ignore"):
         small = np.abs(delta) <= ROUNDOFF_FACTOR * (roundoff[1:] + roundoff[:-1])
@@ -133,7 +143,16 @@ def _classify(table, roundoff, ladder: Ladder):
     asymptotic[1:] = shrinking & ~small[1:] & finite
     good = np.zeros(table.shape, dtype=bool)
     good[2:] = (shrinking | small[1:]) & finite
+    if first_column is not None and len(table) >= 4:
+        good[3:] |= _converging(np.diff(first_column[1:], axis=0), ladder.factor(1))
     return good, asymptotic, delta, small
+
+
+def _converging(delta, expected):
+    """Per difference after the first: it shrinks from the one before at about ``expected``."""
+    with np.errstate(all="ignore"):
+        ratio = delta[:-1] / delta[1:]
+        return (ratio >= minimum_ratio(expected)) & (ratio <= maximum_ratio(expected))
 
 
 def _drifting(delta, implied, small):
@@ -206,8 +225,9 @@ def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0,
                       nothing, np.full(size, -1))
     weight = np.broadcast_to(weight, table.shape)
     roundoff = weight * level
-    good, asymptotic, delta, small = _classify(table, roundoff, ladder)
     values, _ = neville(table, roundoff, steps, ladder)
+    good, asymptotic, delta, small = _classify(
+        table, roundoff, ladder, values[:, 1] if values.shape[1] > 1 else None)
     _, unit = neville(table, weight, steps, ladder)  # rounding per unit of f's rounding
     with np.errstate(all="ignore"):
         implied = np.abs(delta) / weight[1:]          # the rounding of f a difference implies
