@@ -237,10 +237,17 @@ def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0,
     inside = (rows >= first) & (rows <= last) & (first >= 0)
     scale = np.max(np.where(inside, magnitude, 0.0), axis=0)
     cap = np.maximum(ROUNDING_CAP * scale, noise)
-    # Differences after the window's last asymptotic one are rounding.
+    # Differences after the window's last asymptotic one are rounding, except
+    # those still shrinking from the one before at the truncation's rate: they
+    # fall under the ε-model's rounding bound while the truncation of a high
+    # derivative, shrinking by r^p a row against rounding growing by r^n, is
+    # still what they show.
     tail_from = np.max(np.where(inside[1:] & asymptotic, rows[1:], first), axis=0)
     plausible = np.isfinite(implied) & (implied <= cap)
-    measured = np.max(np.where((rows[1:] > tail_from) & plausible, implied, 0.0), axis=0)
+    trend = np.zeros(delta.shape, dtype=bool)
+    trend[1:] = _converging(delta, ladder.factor(0))
+    tail = (rows[1:] > tail_from) & plausible & ~trend
+    measured = np.max(np.where(tail, implied, 0.0), axis=0)
     rounding_level = np.maximum(level, MEASURED_SAFETY * measured)
     _, rounding = neville(table, weight * rounding_level, steps, ladder)
     value, error, row, column, _ = _best(values, rounding, ladder, first, last)
