@@ -310,7 +310,9 @@ def _best(values, rounding, ladder, first, last):
     Its error is the leading-order ``|d| / (F − 1)`` (F the column's
     convergence factor) once the column is seen to converge there: the
     difference before d or the one after it shrinks into the next by about
-    F, or d is at rounding level.
+    F (where d is at rounding level, the rounding it may hide is added). An
+    entry whose d is at rounding level but whose column is not seen to
+    converge is charged ``|d|``. See :func:`_entry`.
     """
     count, columns, size = values.shape
     best = [np.full(size, v) for v in (np.nan, np.inf, np.inf, -1, -1, np.inf)]
@@ -364,13 +366,20 @@ def _entry(values, rounding, ladder, q, k, first, last):
     coarse_bad = ~np.isnan(coarse) & ~coarse_ok
     fine_bad = ~np.isnan(fine) & np.isfinite(fine) & ~fine_ok
     converging = ~np.isnan(observed) & ~(coarse_bad | fine_bad)
-    measured = np.abs(d) / (np.fmin(observed, expected) - 1.0)
+    rate = np.fmin(observed, expected) - 1.0
+    measured = np.abs(d) / rate
     # d at rounding level measures the rounding more than the truncation left
     # at row q: that is at least what the coarser difference leaves if the
     # column converges at its rate from there on
     predicted = np.where(np.isnan(previous), 0.0,
                          np.abs(previous) / (expected * (expected - 1.0)))
-    likely = np.where(at_roundoff, np.fmax(np.abs(d), predicted), measured)
-    truncation = np.where(at_roundoff, np.fmax(np.abs(d), SAFETY * predicted),
-                          SAFETY * measured)
+    # Where the column is not seen to converge, d itself bounds that
+    # truncation; where it is (the coarser difference shrank into d at about
+    # F), the truncation is d over F − 1 as for any converging entry, with
+    # the rounding d may hide added to it
+    hidden = (SAFETY * np.abs(d) + rounding[q, k] + rounding[q - 1, k]) / rate
+    likely = np.where(at_roundoff, np.fmax(np.where(converging, measured, np.abs(d)), predicted),
+                      measured)
+    truncation = np.where(at_roundoff, np.fmax(np.where(converging, hidden, np.abs(d)),
+                                               SAFETY * predicted), SAFETY * measured)
     return at_roundoff, converging, likely, truncation
