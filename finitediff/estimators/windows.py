@@ -8,10 +8,12 @@ points alias a periodic f), asymptotic (the differences ``Δ_q = T_q − T_(q−
 shrink by the ladder's factor ``r^p`` row after row) and rounding.
 
 A *window* is a run of rows whose differences are asymptotic or at the
-rounding level of f's values. It is *valid* when every difference finer than
-it is explained by rounding of f at the scale f has inside the window: a
-feature that shows at smaller steps (a narrow bump, the true period of an
-aliased sine) invalidates every window above it. The coarsest valid window is
+rounding level of f's values (or whose Richardson column 1 converges, where
+the leading error term is still small beside the next one). It is *valid*
+when every difference finer than it is explained by rounding of f at the
+scale f has inside the window: a feature that shows at smaller steps (a
+narrow bump, the true period of an aliased sine) invalidates every window
+above it. The coarsest valid window is
 used. Its estimate is the Richardson entry with the smallest likely error
 among those whose column is seen to converge; the error reported is a bound:
 a safety factor on the leading-order truncation estimate plus the entry's
@@ -121,8 +123,16 @@ def neville(table, roundoff, steps, ladder: Ladder):
     return values, rounding
 
 
-def _classify(table, roundoff, ladder: Ladder):
-    """Per row q (>= 2): is Δ_q asymptotic after Δ_(q−1), or at rounding level?"""
+def _classify(table, roundoff, ladder: Ladder, first_column=None):
+    """Per row q (>= 2): is Δ_q asymptotic after Δ_(q−1), or at rounding level?
+
+    ``first_column`` (the Richardson column 1, ``R[q, 1]``) makes a row good
+    also where its differences shrink at their own rate (from row 3 on): where
+    the leading term of the base estimates' error is small beside the next one
+    at the coarse steps (``c_1 h^p`` against ``c_2 h^(p+gap)``), their
+    differences do not yet shrink by ``r^p``, while those of column 1, which
+    removes the leading term, already shrink by ``r^(p+gap)``.
+    """
     delta = np.diff(table, axis=0)                     # Δ_q at index q − 1
     with np.errstate(all="ignore"):
         small = np.abs(delta) <= ROUNDOFF_FACTOR * (roundoff[1:] + roundoff[:-1])
@@ -133,7 +143,16 @@ def _classify(table, roundoff, ladder: Ladder):
     asymptotic[1:] = shrinking & ~small[1:] & finite
     good = np.zeros(table.shape, dtype=bool)
     good[2:] = (shrinking | small[1:]) & finite
+    if first_column is not None and len(table) >= 4:
+        good[3:] |= _converging(np.diff(first_column[1:], axis=0), ladder.factor(1))
     return good, asymptotic, delta, small
+
+
+def _converging(delta, expected):
+    """Per difference after the first: it shrinks from the one before at about ``expected``."""
+    with np.errstate(all="ignore"):
+        ratio = delta[:-1] / delta[1:]
+        return (ratio >= minimum_ratio(expected)) & (ratio <= maximum_ratio(expected))
 
 
 def _drifting(delta, implied, small):
@@ -206,8 +225,9 @@ def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0,
                       nothing, np.full(size, -1))
     weight = np.broadcast_to(weight, table.shape)
     roundoff = weight * level
-    good, asymptotic, delta, small = _classify(table, roundoff, ladder)
     values, _ = neville(table, roundoff, steps, ladder)
+    good, asymptotic, delta, small = _classify(
+        table, roundoff, ladder, values[:, 1] if values.shape[1] > 1 else None)
     _, unit = neville(table, weight, steps, ladder)  # rounding per unit of f's rounding
     with np.errstate(all="ignore"):
         implied = np.abs(delta) / weight[1:]          # the rounding of f a difference implies
@@ -217,10 +237,17 @@ def choose(table, steps, weight, level, magnitude, ladder: Ladder, noise=0.0,
     inside = (rows >= first) & (rows <= last) & (first >= 0)
     scale = np.max(np.where(inside, magnitude, 0.0), axis=0)
     cap = np.maximum(ROUNDING_CAP * scale, noise)
-    # Differences after the window's last asymptotic one are rounding.
+    # Differences after the window's last asymptotic one are rounding, except
+    # those still shrinking from the one before at the truncation's rate: they
+    # fall under the ε-model's rounding bound while the truncation of a high
+    # derivative, shrinking by r^p a row against rounding growing by r^n, is
+    # still what they show.
     tail_from = np.max(np.where(inside[1:] & asymptotic, rows[1:], first), axis=0)
     plausible = np.isfinite(implied) & (implied <= cap)
-    measured = np.max(np.where((rows[1:] > tail_from) & plausible, implied, 0.0), axis=0)
+    trend = np.zeros(delta.shape, dtype=bool)
+    trend[1:] = _converging(delta, ladder.factor(0))
+    tail = (rows[1:] > tail_from) & plausible & ~trend
+    measured = np.max(np.where(tail, implied, 0.0), axis=0)
     rounding_level = np.maximum(level, MEASURED_SAFETY * measured)
     _, rounding = neville(table, weight * rounding_level, steps, ladder)
     value, error, row, column, _ = _best(values, rounding, ladder, first, last)
@@ -283,54 +310,76 @@ def _best(values, rounding, ladder, first, last):
     Its error is the leading-order ``|d| / (F − 1)`` (F the column's
     convergence factor) once the column is seen to converge there: the
     difference before d or the one after it shrinks into the next by about
-    F, or d is at rounding level.
+    F (where d is at rounding level, the rounding it may hide is added). An
+    entry whose d is at rounding level but whose column is not seen to
+    converge is charged ``|d|``. See :func:`_entry`.
     """
     count, columns, size = values.shape
     best = [np.full(size, v) for v in (np.nan, np.inf, np.inf, -1, -1, np.inf)]
     best_rounding = np.zeros(size, dtype=bool)
     with np.errstate(all="ignore"):
         for k in range(columns):
-            expected = ladder.factor(k)
-            low, high = minimum_ratio(expected), maximum_ratio(expected)
             for q in range(k + 1, count):
                 inside = (q - k - 1 >= first) & (q <= last) & (first >= 0)
                 if not inside.any():
                     continue
-                d = values[q, k] - values[q - 1, k]
-                noise = ROUNDOFF_FACTOR * (rounding[q, k] + rounding[q - 1, k])
-                at_roundoff = np.abs(d) <= noise
-                coarse = (_ratio(values[q - 1, k] - values[q - 2, k], d, q - k - 2 >= first)
-                          if q - k - 2 >= 0 else np.full(size, np.nan))
-                if q + 1 < count:
-                    d_fine = values[q + 1, k] - values[q, k]
-                    fine = _ratio(d, d_fine, q + 1 <= last)
-                    fine_noise = np.abs(d_fine) <= ROUNDOFF_FACTOR * (rounding[q + 1, k]
-                                                                     + rounding[q, k])
-                    fine = np.where(fine_noise & (q + 1 <= last), np.inf, fine)
-                else:
-                    fine = np.full(size, np.nan)
-                coarse_ok = (coarse >= low) & (coarse <= high)
-                fine_ok = (fine >= low) & (fine <= high)
-                observed = np.fmax(np.where(coarse_ok, coarse, np.nan),
-                                   np.where(fine_ok, fine, np.nan))
-                # both neighbours, where they are asymptotic differences, must
-                # shrink at the column's rate: one alone can be a sequence
-                # turning round (a difference that happens to be small)
-                coarse_bad = ~np.isnan(coarse) & ~coarse_ok
-                fine_bad = ~np.isnan(fine) & np.isfinite(fine) & ~fine_ok
-                converging = ~np.isnan(observed) & ~(coarse_bad | fine_bad)
-                likely = np.where(at_roundoff, np.abs(d),
-                                  np.abs(d) / (np.fmin(observed, expected) - 1.0))
-                error = (np.where(at_roundoff, likely, SAFETY * likely)
-                         + ROUNDOFF_WEIGHT * rounding[q, k])
+                at_roundoff, converging, likely, truncation = _entry(values, rounding, ladder,
+                                                                     q, k, first, last)
+                error = truncation + ROUNDOFF_WEIGHT * rounding[q, k]
                 score = likely + SCORE_ROUNDOFF * ROUNDOFF_WEIGHT * rounding[q, k]
                 # a finer entry must be clearly better: among equals the coarser one
                 # keeps rows below it, which show the rounding f really has
                 margin = np.where(at_roundoff & best_rounding, PREFER_COARSER, 1.0)
                 better = (inside & (converging | at_roundoff) & np.isfinite(error)
                           & (score * margin < best[2]))
-                truncation = error - ROUNDOFF_WEIGHT * rounding[q, k]
                 for i, new in enumerate((values[q, k], error, score, q, k, truncation)):
                     best[i] = np.where(better, new, best[i])
                 best_rounding = np.where(better, at_roundoff, best_rounding)
     return best[0], best[1], best[3], best[4], best[5]
+
+
+def _entry(values, rounding, ladder, q, k, first, last):
+    """Entry (q, k): is d at rounding level, is its column seen to converge, and
+    its likely truncation error and the bound on it."""
+    size = values.shape[2]
+    expected = ladder.factor(k)
+    low, high = minimum_ratio(expected), maximum_ratio(expected)
+    d = values[q, k] - values[q - 1, k]
+    at_roundoff = np.abs(d) <= ROUNDOFF_FACTOR * (rounding[q, k] + rounding[q - 1, k])
+    has_coarse = (q - k - 2 >= 0) & (q - k - 2 >= first)
+    previous = (np.where(has_coarse, values[q - 1, k] - values[q - 2, k], np.nan)
+                if q - k - 2 >= 0 else np.full(size, np.nan))
+    coarse = previous / d
+    if q + 1 < values.shape[0]:
+        d_fine = values[q + 1, k] - values[q, k]
+        fine = _ratio(d, d_fine, q + 1 <= last)
+        fine_noise = np.abs(d_fine) <= ROUNDOFF_FACTOR * (rounding[q + 1, k] + rounding[q, k])
+        fine = np.where(fine_noise & (q + 1 <= last), np.inf, fine)
+    else:
+        fine = np.full(size, np.nan)
+    coarse_ok = (coarse >= low) & (coarse <= high)
+    fine_ok = (fine >= low) & (fine <= high)
+    observed = np.fmax(np.where(coarse_ok, coarse, np.nan), np.where(fine_ok, fine, np.nan))
+    # both neighbours, where they are asymptotic differences, must
+    # shrink at the column's rate: one alone can be a sequence
+    # turning round (a difference that happens to be small)
+    coarse_bad = ~np.isnan(coarse) & ~coarse_ok
+    fine_bad = ~np.isnan(fine) & np.isfinite(fine) & ~fine_ok
+    converging = ~np.isnan(observed) & ~(coarse_bad | fine_bad)
+    rate = np.fmin(observed, expected) - 1.0
+    measured = np.abs(d) / rate
+    # d at rounding level measures the rounding more than the truncation left
+    # at row q: that is at least what the coarser difference leaves if the
+    # column converges at its rate from there on
+    predicted = np.where(np.isnan(previous), 0.0,
+                         np.abs(previous) / (expected * (expected - 1.0)))
+    # Where the column is not seen to converge, d itself bounds that
+    # truncation; where it is (the coarser difference shrank into d at about
+    # F), the truncation is d over F − 1 as for any converging entry, with
+    # the rounding d may hide added to it
+    hidden = (SAFETY * np.abs(d) + rounding[q, k] + rounding[q - 1, k]) / rate
+    likely = np.where(at_roundoff, np.fmax(np.where(converging, measured, np.abs(d)), predicted),
+                      measured)
+    truncation = np.where(at_roundoff, np.fmax(np.where(converging, hidden, np.abs(d)),
+                                               SAFETY * predicted), SAFETY * measured)
+    return at_roundoff, converging, likely, truncation

@@ -159,9 +159,7 @@ ACCURACY_CASES = [(name, method, points) for name in ACCURACY
 
 
 @pytest.mark.parametrize(("name", "method", "points"), ACCURACY_CASES)
-def test_accuracy(name, method, points, request):
-    if (name, method, points) == ("exp-at-0", "backward_fdm", 7):
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=ONE_SIDED_MISS))
+def test_accuracy(name, method, points):
     f, x, d, atol, atol_central = ACCURACY[name]
     if method == "central_fdm" and points == 14:
         atol = 1e-13 if name == "cosc-at-0" else 5e-15
