@@ -49,7 +49,7 @@ LOUD = 100.0
 #: A power law of the gaps: the least power of s, and how far the powers read
 #: from consecutive pairs of rows may spread.
 MIN_POWER = 0.5
-POWER_SPREAD = 0.5
+POWER_SPREAD = 0.75
 #: Divergence: |T| must grow by at least s^-DIVERGENCE_EXPONENT over the rows read.
 DIVERGENCE_EXPONENT = 0.5
 
