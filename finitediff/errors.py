@@ -103,9 +103,8 @@ def check_numeric_array(name: str, value: Any, *, complex_allowed: bool = False)
         array = np.asarray(value)
     except Exception as exc:  # pragma: no cover - numpy raises many things
         raise TypeError(f"`{name}` must be array-like of {what}: {exc}") from exc
-    check_argument(array.dtype.kind in kinds,
-                   f"`{name}` must hold {what}, got an array of dtype {array.dtype}",
-                   error=TypeError)
+    if array.dtype.kind not in kinds:   # the message (a dtype's name) only when needed
+        raise TypeError(f"`{name}` must hold {what}, got an array of dtype {array.dtype}")
     return array
 
 
