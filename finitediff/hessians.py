@@ -28,6 +28,8 @@ from .structured import is_structured, structured_call
 
 __all__ = ["hessian", "hessian_lines"]
 
+_SUCCESS = int(Status.SUCCESS)   # a plain int: arrays compare with it without a conversion
+
 
 def _representable(flat, step):
     taken = (flat + step) - flat
@@ -42,6 +44,18 @@ def _pairs_of(d: int):
     rows, cols = np.triu_indices(d, k=1)
     rows.flags.writeable = cols.flags.writeable = False
     return rows, cols
+
+
+@functools.lru_cache(maxsize=8)
+def _entry_lines(d: int) -> np.ndarray:
+    """Per entry of a (d, d) matrix, the line it is read from: ``i`` on the
+    diagonal, ``d + k`` for the k-th pair ``(rows[k], cols[k])`` and its mirror."""
+    rows, cols = _pairs_of(d)
+    lines = np.empty((d, d), dtype=np.intp)
+    lines[np.arange(d), np.arange(d)] = np.arange(d)
+    lines[rows, cols] = lines[cols, rows] = d + np.arange(rows.size)
+    lines.flags.writeable = False
+    return lines
 
 
 def _lines(flat, shape, placed, limits, stencil):
@@ -105,14 +119,12 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
         status = np.minimum(status[:, :m], status[:, m:])
         size = np.maximum(size[:m], size[m:])
     df, err, codes = _polarise(value, error, status, d, rows, cols, a_i, a_j, sign)
-    steps = np.zeros(df.shape)
-    steps[:, np.arange(d), np.arange(d)] = estimate.scale[:d, :m].T
-    steps[:, rows, cols] = steps[:, cols, rows] = estimate.scale[d:, :m].T
+    steps = estimate.scale[:, :m].T[:, _entry_lines(d)]          # (m, d, d), each line's
     size = size[:, None, None] / np.minimum.outer(placed.top, placed.top)[None] ** 2
     codes = settle(df, err, codes, size, tolerance)
     shape = out + x.shape * 2
     notes = []
-    if np.any(placed.kind != 0):
+    if placed.kind.any():
         notes.append("one-sided stencils keep every point inside `bounds` for "
                      f"{int(np.sum(placed.kind != 0))} component(s)")
     return finish(df.reshape(shape), err.reshape(shape), steps.reshape(shape), evaluator.points,
@@ -125,30 +137,25 @@ def _polarise(value, error, status, d, rows, cols, a_i, a_j, sign):
     diagonal, pair = value[:, :d], value[:, d:]
     diagonal_error, pair_error = error[:, :d], error[:, d:]
     denominator = 2.0 * a_i * a_j
-    count = value.shape[0]
-    df = np.zeros((count, d, d), dtype=value.dtype)
-    err = np.zeros((count, d, d))
-    codes = np.zeros((count, d, d), dtype=np.int64)
-    diag = np.arange(d)
-    df[:, diag, diag], err[:, diag, diag] = diagonal, diagonal_error
     with np.errstate(all="ignore"):
-        df[:, rows, cols] = sign[rows] * sign[cols] * (
+        mixed = sign[rows] * sign[cols] * (
             pair - a_i**2 * diagonal[:, rows] - a_j**2 * diagonal[:, cols]) / denominator
-        err[:, rows, cols] = (pair_error + a_i**2 * diagonal_error[:, rows]
-                              + a_j**2 * diagonal_error[:, cols]) / denominator
-    df[:, cols, rows] = df[:, rows, cols]
-    err[:, cols, rows] = err[:, rows, cols]
-    codes[:, diag, diag] = status[:, :d]
+        mixed_error = (pair_error + a_i**2 * diagonal_error[:, rows]
+                       + a_j**2 * diagonal_error[:, cols]) / denominator
     worst = _worst(status[:, d:], status[:, :d][:, rows], status[:, :d][:, cols])
-    codes[:, rows, cols] = codes[:, cols, rows] = worst
-    return df, err, codes
+    # per entry, its line's: the diagonal's own, a pair's (and its mirror's) polarised
+    lines = _entry_lines(d)
+    df = np.concatenate([diagonal, mixed.astype(value.dtype, copy=False)], axis=1)[:, lines]
+    err = np.concatenate([diagonal_error, mixed_error], axis=1).astype(float, copy=False)
+    codes = np.concatenate([status[:, :d], worst], axis=1).astype(np.int64, copy=False)
+    return df, err[:, lines], codes[:, lines]
 
 
 def _worst(*statuses):
     """The first failing status among several per entry (SUCCESS if none fails)."""
-    result = np.full(statuses[0].shape, int(Status.SUCCESS))
+    result = np.full(statuses[0].shape, _SUCCESS)
     for status in reversed(statuses):
-        result = np.where(status != Status.SUCCESS, status, result)
+        result = np.where(status != _SUCCESS, status, result)
     return result
 
 
