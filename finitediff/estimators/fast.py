@@ -82,6 +82,17 @@ def _base_stencil(n: int) -> Stencil:
     return Stencil.central(n, 2)
 
 
+@functools.lru_cache(maxsize=16)
+def _factors(n: int) -> np.ndarray:
+    """The factors of the top step the three steps sample f at: the base stencil's
+    offsets at h, 2h and 4h, and ±2, ±1 and 0 (f's even part at h and 2h)."""
+    base = _base_stencil(n)
+    factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
+                              | {-2.0, -1.0, 0.0, 1.0, 2.0}))
+    factors.flags.writeable = False
+    return factors
+
+
 @dataclass
 class _ThreeSteps:
     """Per line and output ``(L, m)``: the estimate ``R(h)``, its error, whether the
@@ -107,10 +118,9 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     at every point."""
     which = np.arange(lines.count) if which is None else which
     base = _base_stencil(n)
-    factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
-                              | {-2.0, -1.0, 0.0, 1.0, 2.0}))
+    factors = _factors(n)
     sampled, _ = lines.sample(factors, which)                         # (F, k, m)
-    values = {float(t): sampled[i] for i, t in enumerate(factors)}
+    values = dict(zip(factors.tolist(), sampled))
     step = lines.top[which][:, None]
     rows = []
     for scale in (1.0, 2.0, 4.0):
@@ -145,7 +155,7 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     truncation = np.where(use_wide, wide_truncation, truncation)
     even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
     even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
-    return _ThreeSteps(fine, error, converging, np.max(np.abs(sampled), axis=0), even,
+    return _ThreeSteps(fine, error, converging, np.maximum.reduce(np.abs(sampled), axis=0), even,
                        even_wide, ratio, at_rounding, values, SAFETY * truncation)
 
 
@@ -210,7 +220,7 @@ def fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarr
 
 def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarray]:
     count = lines.count
-    pilot = _pilot(lines, n, epsilon, np.min(bottom, keepdims=True))
+    pilot = _pilot(lines, n, epsilon, bottom.min(keepdims=True))
     if pilot is None:
         return scan(lines, ladder_for(Stencil.central(n, 2)), bottom=bottom,
                     epsilon=epsilon), np.ones(count, dtype=bool)
@@ -238,7 +248,12 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
 
 
 def _constant(value, shape) -> np.ndarray:
-    return np.broadcast_to(np.array(value), shape)
+    """``value`` over ``shape``, read-only, in the memory of one value (as
+    ``np.broadcast_to`` gives, built directly: a few times faster)."""
+    one = np.array(value)
+    array = np.ndarray(shape, one.dtype, one, 0, (0,) * len(shape))
+    array.flags.writeable = False
+    return array
 
 
 #: Line × output elements of the fast path's arrays built at a time: f's
@@ -268,7 +283,7 @@ class _Checks:
     loose: np.ndarray
 
     def passed(self, value: np.ndarray) -> np.ndarray:
-        largest = np.nanmax(np.abs(value), initial=0.0)
+        largest = np.fmax.reduce(np.abs(value), axis=None, initial=0.0)   # NaN left out
         # |t| <= A·max(|v|, F·G) is |t| <= A·|v| or |t| <= A·(F·G): rounding is monotone
         return self.local & (self.loose <= AGREEMENT * (FLOOR * largest))
 
@@ -279,6 +294,10 @@ def _stream(lines, n: int, rounding: np.ndarray, epsilon: float):
     Returns value, error and the size of f per line and output, and the
     checks per line (:class:`_Checks`)."""
     count, outputs = lines.count, lines.outputs
+    if count <= max(1, FAST_CHUNK_ELEMENTS // max(outputs, 1)):   # one chunk: no copies
+        value, error, magnitude, local, loose = _chunk(lines, n, rounding, epsilon,
+                                                       slice(0, count))
+        return value, error, magnitude, _Checks(local, loose)
     shape = (count, outputs)
     value, error, magnitude = np.empty(shape), np.empty(shape), np.empty(shape)
     checks = _Checks(np.empty(count, dtype=bool), np.empty(count))
@@ -302,7 +321,7 @@ def _chunk(lines, n: int, rounding: np.ndarray, epsilon: float, part: slice):
         kink_rounding = EVEN_ROUNDING * epsilon * three.magnitude
         local &= ~((even > kink_rounding) & (wide < EVEN_RATIO * even))
     above = ~(truncation <= AGREEMENT * np.abs(three.value))
-    loose = np.max(np.where(above, truncation, -np.inf), axis=1, initial=-np.inf)
+    loose = np.maximum.reduce(np.where(above, truncation, -np.inf), axis=1, initial=-np.inf)
     return three.value, three.error, three.magnitude, local.all(axis=1), loose
 
 

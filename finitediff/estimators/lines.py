@@ -23,11 +23,15 @@ MIN_ULPS = 2.0
 CHUNK_ELEMENTS = 2**22
 
 
+_TINY = float(np.finfo(np.float64).tiny)
+_SMALLEST_SUBNORMAL = float(np.finfo(np.float64).smallest_subnormal)
+
+
 def bottom_scales(x_moved: np.ndarray, top: np.ndarray, n: int) -> np.ndarray:
     """The smallest scale (relative to ``top``) per line: MIN_ULPS·ulp of the
     largest coordinate it moves, and ``h^n`` clear of underflow."""
     ulp = _spacing(np.abs(x_moved))
-    floor = np.maximum(MIN_ULPS * ulp, np.finfo(np.float64).tiny ** (1.0 / max(n, 1)) * 1e4)
+    floor = np.maximum(MIN_ULPS * ulp, _TINY ** (1.0 / max(n, 1)) * 1e4)
     with np.errstate(divide="ignore"):
         return np.where(top > 0, floor / np.abs(top), np.inf)
 
@@ -37,8 +41,7 @@ def _spacing(magnitude: np.ndarray) -> np.ndarray:
     numpy's ``spacing`` overflows)."""
     _, exponent = np.frexp(magnitude)
     spacing = np.ldexp(1.0, exponent - 53)
-    return np.where(magnitude > 0, np.maximum(spacing, np.finfo(np.float64).smallest_subnormal),
-                    np.finfo(np.float64).smallest_subnormal)
+    return np.where(magnitude > 0, np.maximum(spacing, _SMALLEST_SUBNORMAL), _SMALLEST_SUBNORMAL)
 
 
 class ElementLines:

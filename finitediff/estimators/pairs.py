@@ -63,9 +63,11 @@ class PairLines(DirectionLines):
             return super().combined()
         top = float(np.max(self.top))
         signs = np.where(np.arange(self.count) % 2, -1.0, 1.0) * self.top / top
-        direction = np.zeros(self.x.size)
-        np.add.at(direction, self.directions.first, signs * self.directions.a)
-        np.add.at(direction, self.directions.second, signs * self.directions.b)
+        # the first components' terms, then the second ones', summed in that order
+        pairs = self.directions
+        direction = np.bincount(np.concatenate([pairs.first, pairs.second]),
+                                np.concatenate([signs * pairs.a, signs * pairs.b]),
+                                minlength=self.x.size)
         norm = float(np.max(np.abs(direction)))
         return DirectionLines(self.evaluate, self.x, direction.reshape(self.x.shape)[None] / norm,
                               np.array([top * norm]), self._centre)
@@ -75,7 +77,8 @@ class PairLines(DirectionLines):
             return super()._points(moving, which)
         pairs = self.directions[which]
         base = self.x.reshape(-1)
-        flat = np.broadcast_to(base, (len(moving), len(which), base.size)).copy()
+        flat = np.empty((len(moving), len(which), base.size), dtype=base.dtype)
+        flat[...] = base
         moves = np.multiply.outer(moving, self.top[which])                 # (F, k)
         rows = np.arange(len(which))
         along_a, along_b = moves * pairs.a, moves * pairs.b

@@ -60,8 +60,14 @@ ROUNDING_CAP = 1e-12
 WIDEST = 8.0
 
 
-def _scales(n: int) -> np.ndarray:
-    return np.ldexp(1.0, np.concatenate([-np.arange(ROWS), DEEP[n]]))
+@functools.lru_cache(maxsize=4)
+def _scales(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ladder's scales, and the factors it samples f at: ``+scales``,
+    ``-scales`` and 0 (both read-only: one pair per order, shared by the calls)."""
+    scales = np.ldexp(1.0, np.concatenate([-np.arange(ROWS), DEEP[n]]))
+    factors = np.concatenate([scales, -scales, [0.0]])
+    scales.flags.writeable = factors.flags.writeable = False
+    return scales, factors
 
 
 def _table(values, slack, scales, n: int, epsilon: float):
@@ -94,7 +100,7 @@ def _start(asymptotic, settled):
     # is rounding; from row i + RUN on, all of them
     fine = asymptotic | settled[1:]
     rest = np.logical_and.accumulate(fine[::-1], axis=0)[::-1]
-    rest = np.vstack([rest[RUN:], np.ones((1,) + rest.shape[1:], dtype=bool)])
+    rest = np.concatenate([rest[RUN:], np.ones((1,) + rest.shape[1:], dtype=bool)])
     found = run & rest
     return np.where(found.any(axis=0), np.argmax(found, axis=0), -1)
 
@@ -120,15 +126,15 @@ def read_pilot(lines, n: int, epsilon: float, bottom: float = 0.0) -> Reading | 
     line allows; the ladder must stay well above it."""
     if n not in DEEP:
         return None
-    scales = _scales(n)
+    scales, factors = _scales(n)
     if scales[-1] < LATTICE * bottom:
         return None
     try:
-        values, slack = lines.sample(np.concatenate([scales, -scales, [0.0]]), np.arange(1))
+        values, slack = lines.sample(factors, np.arange(1))
     except BudgetError:
         return None
     values, slack = values[:, 0], slack[:, 0]                  # (F, m), (F,)
-    if not np.all(np.isfinite(values)) or not np.all(np.isfinite(slack)):
+    if not np.isfinite(values).all() or not np.isfinite(slack).all():
         return None
     # for n = 1 the even part of f must behave too: a kink at x leaves the odd
     # part alone (|t| has central differences 0 at every step)
@@ -148,7 +154,7 @@ def _read(values, slack, scales, n: int, epsilon: float) -> Reading | None:
         # above ε times its own size, but not that much)
         # (against the largest output: an output whose terms cancel has their
         # rounding; what passes for rounding is measured and kept in the error)
-        cap = ROUNDING_CAP * np.max(np.abs(values))
+        cap = ROUNDING_CAP * np.abs(values).max()
         implied = np.abs(delta) / (weight[1:] + weight[:-1])
         plausible = (np.abs(delta) <= DROWNED * noise) | (implied <= cap)
         # the deep rows agree with the shown rows extrapolated to 0 (up to what
@@ -167,28 +173,29 @@ def _read(values, slack, scales, n: int, epsilon: float) -> Reading | None:
         flat = small.all(axis=0)              # at rounding throughout: no length below 1
         # an output that varies along the line only by the rounding of the
         # largest one (its terms cancel) is left to the checks of each line
-        noise_only = (start < 0) & ~flat & np.all(implied[:ROWS - 1] <= cap, axis=0)
+        noise_only = (start < 0) & ~flat & (implied[:ROWS - 1] <= cap).all(axis=0)
         read = (start >= 0) | flat
-        if not np.all(read | noise_only) or not read.any():
+        if not (read | noise_only).all() or not read.any():
             return None
         # differences after the run that stopped converging show the rounding,
         # and the deep ones do
         after = np.arange(ROWS - 1)[:, None] > start[None] + RUN
-        converging = np.vstack([np.zeros_like(asymptotic[:1]), asymptotic])  # Δ_(i−1)/Δ_i
+        converging = np.concatenate([np.zeros_like(asymptotic[:1]), asymptotic])  # Δ_(i−1)/Δ_i
         quiet = (after & ~converging) | flat | noise_only
-        measured = np.maximum(np.max(np.where(quiet, implied[:ROWS - 1], 0.0), axis=0),
-                              np.max(implied[ROWS:], axis=0))
+        measured = np.maximum(np.where(quiet, implied[:ROWS - 1], 0.0).max(axis=0),
+                              implied[ROWS:].max(axis=0))
     # the rows nearest x: the rounding f has there
-    rounding = np.maximum(np.max(level[ROWS:], axis=0), MEASURED_SAFETY * measured)
-    rounding = np.where(noise_only, np.maximum(rounding, np.max(rounding[read])), rounding)
+    rounding = np.maximum(level[ROWS:].max(axis=0), MEASURED_SAFETY * measured)
+    if noise_only.any():
+        rounding = np.where(noise_only, np.maximum(rounding, rounding[read].max()), rounding)
     # a run from the top row, or none at all: f is at least that long
     run = start >= 1
-    row = np.clip(start, 0, ROWS - 1)
+    row = np.minimum(np.maximum(start, 0), ROWS - 1)
     first = np.abs(delta[row, np.arange(row.size)])
     with np.errstate(all="ignore"):
         quotient = rounding / (epsilon * first * scales[row] ** n)
-    return Reading(float(np.min(np.where(run, scales[row], np.inf))), rounding,
-                   float(np.min(np.where(run, quotient, np.inf))))
+    return Reading(float(np.where(run, scales[row], np.inf).min()), rounding,
+                   float(np.where(run, quotient, np.inf).min()))
 
 
 def fast_scale(reading: Reading, n: int) -> float:
