@@ -82,15 +82,25 @@ def _base_stencil(n: int) -> Stencil:
     return Stencil.central(n, 2)
 
 
+#: The three steps, in units of h, stacked on a leading axis.
+_STEPS = np.array([1.0, 2.0, 4.0]).reshape(3, 1, 1)
+_STEPS.flags.writeable = False
+
+
 @functools.lru_cache(maxsize=16)
-def _factors(n: int) -> np.ndarray:
-    """The factors of the top step the three steps sample f at: the base stencil's
-    offsets at h, 2h and 4h, and ±2, ±1 and 0 (f's even part at h and 2h)."""
+def _factors(n: int) -> tuple[np.ndarray, dict]:
+    """The factors of the top step the three steps sample f at (the base
+    stencil's offsets at h, 2h and 4h, and ±2, ±1 and 0: f's even part at h
+    and 2h), and per offset of the base stencil (and 0) the rows of these
+    factors that hold it at h, 2h and 4h."""
     base = _base_stencil(n)
     factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
                               | {-2.0, -1.0, 0.0, 1.0, 2.0}))
     factors.flags.writeable = False
-    return factors
+    row = {t: i for i, t in enumerate(factors.tolist())}
+    rows = {float(o): np.array([row[float(o * m)] for m in (1, 2, 4)])
+            for o in (*base.support, 0)}
+    return factors, rows
 
 
 @dataclass
@@ -118,39 +128,38 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     at every point."""
     which = np.arange(lines.count) if which is None else which
     base = _base_stencil(n)
-    factors = _factors(n)
+    factors, rows = _factors(n)
     sampled, _ = lines.sample(factors, which)                         # (F, k, m)
     values = dict(zip(factors.tolist(), sampled))
-    step = lines.top[which][:, None]
-    rows = []
-    for scale in (1.0, 2.0, 4.0):
-        value, relative = apply_stencil(base, values, step, scale)
-        absolute = rounding * base.weight_sum / (scale * step) ** n
-        rows.append((value, np.maximum(epsilon * relative, absolute)))
-    (t1, r1), (t2, r2), (t4, r4) = rows
-    fine, wide = (4 * t1 - t2) / 3, (4 * t2 - t4) / 3
-    d_fine, d_wide = t1 - t2, t2 - t4
-    at_rounding = (np.abs(d_fine) <= ROUNDOFF_FACTOR * (r1 + r2)) & (
-        np.abs(d_wide) <= ROUNDOFF_FACTOR * (r2 + r4))
-    ratio = d_wide / d_fine
+    # the base stencil at h, 2h and 4h at once: f at each offset, stacked (3, k, m)
+    stacked = {o: sampled[index] for o, index in rows.items()}
+    scaled = _STEPS * lines.top[which][:, None]                       # (3, k, 1)
+    t, relative = apply_stencil(base, stacked, scaled)
+    absolute = rounding * base.weight_sum / scaled ** n
+    r = np.maximum(epsilon * relative, absolute)
+    r1, r2, r4 = r
+    fine, wide = (4 * t[:2] - t[1:]) / 3
+    d = t[:2] - t[1:]                                                  # h − 2h, 2h − 4h
+    gap, pair_rounding = np.abs(d), r[:2] + r[1:]
+    at_rounding = (gap <= ROUNDOFF_FACTOR * pair_rounding).all(axis=0)
+    ratio = d[1] / d[0]
     # differences a few times their rounding: the h^2 term is hidden in it, and
     # the h^4 term R(h) keeps is taken as large as the h^2 term may be
-    drowned = ~at_rounding & (np.abs(d_fine) <= DROWNED * (r1 + r2)) & (
-        np.abs(d_wide) <= DROWNED * (r2 + r4))
+    drowned = ~at_rounding & (gap <= DROWNED * pair_rounding).all(axis=0)
     in_band = (ratio >= RATIO_LOW) & (ratio <= RATIO_HIGH)
     converging = at_rounding | drowned | in_band
     # R(h) is left with the h^4 term; |R(h) − R(2h)| / 15 measures it, and the
     # ratio's departure from 4 shows it too (the h^4 term against the h^2 one)
-    departure = np.where(at_rounding | drowned, 0.0, np.abs(ratio - 4.0) / 4.0 * np.abs(d_fine))
-    hidden = np.where(drowned & ~in_band, (np.abs(d_fine) + np.abs(d_wide)) / 3, 0.0)
+    departure = np.where(at_rounding | drowned, 0.0, np.abs(ratio - 4.0) / 4.0 * gap[0])
+    hidden = np.where(drowned & ~in_band, (gap[0] + gap[1]) / 3, 0.0)
     truncation = np.maximum.reduce([np.abs(fine - wide) / 15, departure, hidden])
     error = SAFETY * truncation + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
     # differences at rounding: the truncation is below it even at 4h, where the
     # rounding is 4^n times smaller; the base estimate there may be better
-    wide_truncation = 4.0 / 3.0 * (np.abs(d_wide) + r2 + r4)
+    wide_truncation = 4.0 / 3.0 * (gap[1] + r2 + r4)
     wide_error = SAFETY * wide_truncation + ROUNDOFF_WEIGHT * r4
     use_wide = at_rounding & (wide_error < error)
-    fine = np.where(use_wide, t4, fine)
+    fine = np.where(use_wide, t[2], fine)
     error = np.where(use_wide, wide_error, error)
     truncation = np.where(use_wide, wide_truncation, truncation)
     even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
