@@ -97,11 +97,19 @@ class _Centre:
 
     def __init__(self, evaluate, x, value=None):
         self.evaluate, self.x, self.value = evaluate, x, value
+        self._parts = None
 
     def get(self):
         if self.value is None:
             self.value = np.asarray(self.evaluate(self.x[None]))[0]
         return self.value
+
+    def parts(self) -> np.ndarray:
+        """f(x) flat, complex values as their real parts then their imaginary parts
+        (the outputs of every line; computed once)."""
+        if self._parts is None:
+            self._parts = _real_parts(self.get().reshape(-1))
+        return self._parts
 
 
 class Units:
@@ -131,7 +139,7 @@ class Units:
 def _largest(directions) -> np.ndarray:
     if isinstance(directions, Units):
         return directions.largest()
-    return np.max(np.abs(directions), axis=tuple(range(1, directions.ndim)))
+    return np.abs(directions).max(axis=tuple(range(1, directions.ndim)))
 
 
 class DirectionLines:
@@ -160,7 +168,7 @@ class DirectionLines:
     @property
     def outputs(self) -> int:
         """Output elements per line (real and imaginary parts count apart)."""
-        return int(np.size(self._centre.get())) * (2 if self.complex else 1)
+        return self._centre.parts().size
 
     def _like(self, directions, top):
         return DirectionLines(self.evaluate, self.x, directions, top, self._centre)
@@ -208,14 +216,16 @@ class DirectionLines:
         axes = tuple(range(2, points.ndim))
         with np.errstate(invalid="ignore"):
             off = np.abs((points - self.x) - moves)
-            off = np.max(off, axis=axes) if axes else off
+            off = off.max(axis=axes) if axes else off
             slack = off / _largest(directions)
         return points.reshape((-1,) + self.x.shape), slack
 
     def sample(self, factors, which):
-        centre = _real_parts(self._centre.get().reshape(-1))
+        centre = self._centre.parts()
+        complex_values = self.complex
         zero = factors == 0
-        moving = factors[~zero]
+        nonzero = ~zero
+        moving = factors[nonzero]
         out = np.empty((len(factors), len(which), centre.size))
         out[zero] = centre
         slack = np.zeros((len(factors), len(which)))
@@ -227,9 +237,9 @@ class DirectionLines:
                 part = which[start:start + chunk]
                 points, off = self._points(moving, part)
                 values = np.asarray(self.evaluate(points)).reshape(len(moving), len(part), -1)
-                values = _real_parts(values) if self.complex else values.real
-                out[~zero, start:start + chunk] = values
-                slack[~zero, start:start + chunk] = off
+                values = _real_parts(values) if complex_values else values.real
+                out[nonzero, start:start + chunk] = values
+                slack[nonzero, start:start + chunk] = off
         return out, slack
 
 

@@ -82,12 +82,16 @@ class PairLines(DirectionLines):
         moves = np.multiply.outer(moving, self.top[which])                 # (F, k)
         rows = np.arange(len(which))
         along_a, along_b = moves * pairs.a, moves * pairs.b
+        base_a, base_b = base[pairs.first], base[pairs.second]
+        moved_a, moved_b = base_a + along_a, base_b + along_b
         # the second component first: on an axis (second = first, b = 0) the first wins
-        flat[:, rows, pairs.second] = base[pairs.second] + along_b
-        flat[:, rows, pairs.first] = base[pairs.first] + along_a
+        flat[:, rows, pairs.second] = moved_b
+        flat[:, rows, pairs.first] = moved_a
+        # each point's rounding off its line (the second component's only where it
+        # moves: on an axis it is the first)
         with np.errstate(invalid="ignore"):
-            off_a = np.abs((flat[:, rows, pairs.first] - base[pairs.first]) - along_a)
-            off_b = np.abs((flat[:, rows, pairs.second] - base[pairs.second]) - along_b)
+            off_a = np.abs((moved_a - base_a) - along_a)
+            off_b = np.abs((moved_b - base_b) - along_b)
             off = np.maximum(off_a, np.where(pairs.b != 0, off_b, 0.0))
             slack = off / pairs.largest()
         return flat.reshape((-1,) + self.x.shape), slack
