@@ -47,6 +47,17 @@ def _pairs_of(d: int):
 
 
 @functools.lru_cache(maxsize=8)
+def _line_components(d: int):
+    """The components the d axes and the pairs move, first and second (an axis
+    moves one: its own, twice)."""
+    rows, cols = _pairs_of(d)
+    axes = np.arange(d)
+    first, second = np.concatenate([axes, rows]), np.concatenate([axes, cols])
+    first.flags.writeable = second.flags.writeable = False
+    return first, second
+
+
+@functools.lru_cache(maxsize=8)
 def _entry_lines(d: int) -> np.ndarray:
     """Per entry of a (d, d) matrix, the line it is read from: ``i`` on the
     diagonal, ``d + k`` for the k-th pair ``(rows[k], cols[k])`` and its mirror."""
@@ -68,7 +79,7 @@ def _lines(flat, shape, placed, limits, stencil):
     top = np.maximum(placed.top[rows], placed.top[cols])
     a_i, a_j = placed.top[rows] / top, placed.top[cols] / top
     pair_kind = np.maximum(kind[rows], kind[cols])
-    pair_top = top.copy()
+    pair_top = top
     if limits is not None and np.any(pair_kind == 1):
         # a forward stencil reaches further than the central one each component fits
         lo, hi = limits
@@ -77,9 +88,7 @@ def _lines(flat, shape, placed, limits, stencil):
         extent = max(forward.support)
         cap = np.minimum(room[rows] / (a_i * extent), room[cols] / (a_j * extent))
         pair_top = np.where(pair_kind == 1, np.minimum(pair_top, cap), pair_top)
-    axes = np.arange(d)
-    directions = Pairs(np.concatenate([axes, rows]), np.concatenate([axes, cols]),
-                       np.concatenate([sign, sign[rows] * a_i]),
+    directions = Pairs(*_line_components(d), np.concatenate([sign, sign[rows] * a_i]),
                        np.concatenate([np.zeros(d), sign[cols] * a_j]), shape)
     return (directions, np.concatenate([placed.top, pair_top]),
             np.concatenate([kind, pair_kind]), rows, cols, a_i, a_j, sign)
@@ -110,7 +119,7 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
         return budget(evaluator, x)
     # per line and output: (L, m) -> per output a (d, d) matrix, (m, d, d)
     value, error, status = estimate.value, estimate.error, estimate.status
-    size = np.max(estimate.size, axis=0)
+    size = estimate.size.max(axis=0)
     m = value.shape[1]
     if np.iscomplexobj(centre):  # real and imaginary parts came as outputs of their own
         m //= 2
@@ -142,13 +151,14 @@ def _polarise(value, error, status, d, rows, cols, a_i, a_j, sign):
             pair - a_i**2 * diagonal[:, rows] - a_j**2 * diagonal[:, cols]) / denominator
         mixed_error = (pair_error + a_i**2 * diagonal_error[:, rows]
                        + a_j**2 * diagonal_error[:, cols]) / denominator
-    worst = _worst(status[:, d:], status[:, :d][:, rows], status[:, :d][:, cols])
+    if not (status == _SUCCESS).all():   # a pair's entry: the worst of its three lines
+        worst = _worst(status[:, d:], status[:, :d][:, rows], status[:, :d][:, cols])
+        status = np.concatenate([status[:, :d], worst], axis=1)
     # per entry, its line's: the diagonal's own, a pair's (and its mirror's) polarised
     lines = _entry_lines(d)
     df = np.concatenate([diagonal, mixed.astype(value.dtype, copy=False)], axis=1)[:, lines]
     err = np.concatenate([diagonal_error, mixed_error], axis=1).astype(float, copy=False)
-    codes = np.concatenate([status[:, :d], worst], axis=1).astype(np.int64, copy=False)
-    return df, err[:, lines], codes[:, lines]
+    return df, err[:, lines], status.astype(np.int64, copy=False)[:, lines]
 
 
 def _worst(*statuses):
