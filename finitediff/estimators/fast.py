@@ -152,7 +152,7 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     # ratio's departure from 4 shows it too (the h^4 term against the h^2 one)
     departure = np.where(at_rounding | drowned, 0.0, np.abs(ratio - 4.0) / 4.0 * gap[0])
     hidden = np.where(drowned & ~in_band, (gap[0] + gap[1]) / 3, 0.0)
-    truncation = np.maximum.reduce([np.abs(fine - wide) / 15, departure, hidden])
+    truncation = np.maximum(np.maximum(np.abs(fine - wide) / 15, departure), hidden)
     error = SAFETY * truncation + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
     # differences at rounding: the truncation is below it even at 4h, where the
     # rounding is 4^n times smaller; the base estimate there may be better
