@@ -69,12 +69,11 @@ def _is_integer(value: Any) -> bool:
 
 def check_int(name: str, value: Any, minimum: int) -> int:
     """An integer (not a bool) of at least ``minimum``."""
-    check_argument(
-        _is_integer(value),
-        f"`{name}` must be an integer, got {value!r} of type {type(value).__name__}",
-        error=TypeError,
-    )
-    check_argument(value >= minimum, f"`{name}` must be >= {minimum}, got {value}")
+    if not _is_integer(value):   # the messages (a repr) only when needed
+        raise TypeError(f"`{name}` must be an integer, got {value!r} of type "
+                        f"{type(value).__name__}")
+    if not value >= minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, got {value}")
     return int(value)
 
 
