@@ -98,9 +98,21 @@ def _factors(n: int) -> tuple[np.ndarray, dict]:
                               | {-2.0, -1.0, 0.0, 1.0, 2.0}))
     factors.flags.writeable = False
     row = {t: i for i, t in enumerate(factors.tolist())}
-    rows = {float(o): np.array([row[float(o * m)] for m in (1, 2, 4)])
+    rows = {float(o): _as_slice([row[float(o * m)] for m in (1, 2, 4)])
             for o in (*base.support, 0)}
     return factors, rows
+
+
+def _as_slice(indices: list):
+    """Indices in steps of one, up or down, as a slice (a view, not a copy); one
+    index three times as a slice of it alone (it broadcasts); others as they are."""
+    first, step = indices[0], indices[1] - indices[0]
+    if step == 0 and len(set(indices)) == 1:
+        return slice(first, first + 1)
+    if abs(step) == 1 and indices == list(range(first, first + step * len(indices), step)):
+        stop = first + step * len(indices)
+        return slice(first, stop if stop >= 0 else None, step)
+    return np.array(indices)
 
 
 @dataclass
@@ -242,12 +254,10 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
     shape = value.shape
     # fields constant over the lines are read-only broadcasts (LineEstimate.put
     # copies one before the lines sent back to the scan are stored in it)
+    success, nan, zero, false, none = _constants(shape)
     result = LineEstimate(value, error, np.broadcast_to(fast_lines.top[:, None], shape),
-                          _constant(int(Status.SUCCESS), shape), _constant(np.nan, shape),
-                          _constant(np.nan, shape), np.full(count, 0, dtype=np.int64),
-                          _constant(np.nan, shape), magnitude, _constant(0, shape),
-                          np.broadcast_to(pilot.rounding, shape), _constant(False, shape),
-                          _constant(-1, shape))
+                          success, nan, nan, np.zeros(count, dtype=np.int64), nan, magnitude,
+                          zero, np.broadcast_to(pilot.rounding, shape), false, none)
     back = ~good
     if back.any():
         rest = scan(lines.subset(back), ladder_for(Stencil.central(n, 2)),
@@ -256,13 +266,13 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
     return result, back
 
 
-def _constant(value, shape) -> np.ndarray:
-    """``value`` over ``shape``, read-only, in the memory of one value (as
-    ``np.broadcast_to`` gives, built directly: a few times faster)."""
-    one = np.array(value)
-    array = np.ndarray(shape, one.dtype, one, 0, (0,) * len(shape))
-    array.flags.writeable = False
-    return array
+@functools.lru_cache(maxsize=32)
+def _constants(shape: tuple) -> tuple:
+    """The values a fast estimate has on every line, over ``shape``: SUCCESS, NaN,
+    0, False and -1, each read-only in the memory of one value (shared by the
+    calls of one shape)."""
+    return tuple(np.broadcast_to(np.array(value), shape)
+                 for value in (int(Status.SUCCESS), np.nan, 0, False, -1))
 
 
 #: Line × output elements of the fast path's arrays built at a time: f's
