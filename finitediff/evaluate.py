@@ -201,6 +201,8 @@ class Evaluator:
 
     def _batched(self, points: np.ndarray) -> np.ndarray:
         chunk = max(1, MAX_ELEMENTS_PER_CALL // self.point_size)
+        if 0 < points.shape[0] <= chunk:   # one call
+            return self._checked_batch(self._call(points, self.args), points, counted=True)
         parts = []
         for start in range(0, points.shape[0], chunk):
             block = points[start:start + chunk]
