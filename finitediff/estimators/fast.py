@@ -124,12 +124,20 @@ class _ThreeSteps:
     error: np.ndarray
     converging: np.ndarray
     magnitude: np.ndarray
-    even: np.ndarray
-    even_wide: np.ndarray
     ratio: np.ndarray        # of the base estimates' differences (4 when asymptotic)
     at_rounding: np.ndarray  # both differences within rounding
     values: dict             # f at x + t·h per factor t
     truncation: np.ndarray   # the truncation part of the error
+
+    @property
+    def even(self) -> np.ndarray:
+        """f's even part at h, ``(f(x+h) + f(x−h))/2 − f(x)`` (first derivatives' kink check)."""
+        return (self.values[1.0] + self.values[-1.0]) / 2 - self.values[0.0]
+
+    @property
+    def even_wide(self) -> np.ndarray:
+        """f's even part at 2h."""
+        return (self.values[2.0] + self.values[-2.0]) / 2 - self.values[0.0]
 
 
 def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
@@ -174,10 +182,8 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     fine = np.where(use_wide, t[2], fine)
     error = np.where(use_wide, wide_error, error)
     truncation = np.where(use_wide, wide_truncation, truncation)
-    even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
-    even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
-    return _ThreeSteps(fine, error, converging, np.maximum.reduce(np.abs(sampled), axis=0), even,
-                       even_wide, ratio, at_rounding, values, SAFETY * truncation)
+    return _ThreeSteps(fine, error, converging, np.maximum.reduce(np.abs(sampled), axis=0),
+                       ratio, at_rounding, values, SAFETY * truncation)
 
 
 @dataclass
