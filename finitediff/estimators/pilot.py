@@ -99,15 +99,16 @@ def _rows(ladder: int, n: int) -> _Rows:
     return rows
 
 
-def _table(values, slack, rows: _Rows, n: int, epsilon: float):
-    """Base estimates ``T_q`` (Q, m), and the rounding of f's values per row (Q, m)."""
+def _table(values, size, slack, rows: _Rows, n: int, epsilon: float):
+    """Base estimates ``T_q`` (Q, m), and the rounding of f's values per row (Q, m),
+    from f's values and their sizes ``|values|``."""
     count = len(rows.scales)
     plus, minus, centre = values[:count], values[count:2 * count], values[2 * count]
     if n == 1:
         table = (plus - minus) / rows.divisor
     else:
         table = (plus + minus - 2 * centre) / rows.divisor
-    magnitude = np.maximum(np.maximum(np.abs(plus), np.abs(minus)), np.abs(centre))
+    magnitude = np.maximum(np.maximum(size[:count], size[count:2 * count]), size[2 * count])
     # the points themselves are rounded off the line: f moves by |φ'|·δ
     slope = np.abs(plus - minus) / rows.width
     moved = np.maximum(slack[:count], slack[count:2 * count])[:, None] * slope
@@ -176,7 +177,8 @@ def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
     for order n."""
     weight = rows.weight
     with np.errstate(all="ignore"):
-        table, level = _table(values, slack, rows, n, epsilon)
+        size = np.abs(values)
+        table, level = _table(values, size, slack, rows, n, epsilon)
         delta = table[1:] - table[:-1]                          # Δ_i = T_(i+1) − T_i
         change = np.abs(delta)
         noise = weight[1:] * level[1:] + weight[:-1] * level[:-1]
@@ -185,7 +187,7 @@ def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
         # above ε times its own size, but not that much)
         # (against the largest output: an output whose terms cancel has their
         # rounding; what passes for rounding is measured and kept in the error)
-        cap = ROUNDING_CAP * np.abs(values).max()
+        cap = ROUNDING_CAP * size.max()
         implied = change / rows.pair_weight
         plausible = (change <= DROWNED * noise) | (implied <= cap)
         # the deep rows agree with the shown rows extrapolated to 0 (up to what
@@ -199,7 +201,7 @@ def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
         shown = delta[:ROWS - 1]                                # among the rows 2^-q
         small = change[:ROWS - 1] <= ROUNDOFF_FACTOR * noise[:ROWS - 1]
         ratio = shown[:-1] / shown[1:]
-        asymptotic = (ratio >= BAND[0]) & (ratio <= BAND[1]) & ~small[:-1] & ~small[1:]
+        asymptotic = (ratio >= BAND[0]) & (ratio <= BAND[1]) & ~(small[:-1] | small[1:])
         start = _start(asymptotic, plausible[:ROWS - 1])
         flat = small.all(axis=0)              # at rounding throughout: no length below 1
         # an output that varies along the line only by the rounding of the
@@ -210,9 +212,9 @@ def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
             return None
         # differences after the run that stopped converging show the rounding,
         # and the deep ones do
-        after = _SHOWN_ROWS > start[None] + RUN
-        converging = np.concatenate([np.zeros_like(asymptotic[:1]), asymptotic])  # Δ_(i−1)/Δ_i
-        quiet = (after & ~converging) | flat | noise_only
+        quiet = _SHOWN_ROWS > start[None] + RUN        # after the run ...
+        quiet[1:] &= ~asymptotic                           # ... and Δ_(i−1)/Δ_i not converging
+        quiet |= flat | noise_only
         measured = np.maximum(np.where(quiet, implied[:ROWS - 1], 0.0).max(axis=0),
                               implied[ROWS:].max(axis=0))
         # the rows nearest x: the rounding f has there
@@ -224,9 +226,9 @@ def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
         run = start >= 1
         row = np.minimum(np.maximum(start, 0), ROWS - 1)
         first = change[row, np.arange(row.size)]
-        scales = rows.scales[:, 0]
-        quotient = rounding / (epsilon * first * scales[row] ** n)
-    return Reading(float(np.where(run, scales[row], np.inf).min()), rounding,
+        scale = rows.scales[row, 0]
+        quotient = rounding / (epsilon * first * scale ** n)
+    return Reading(float(np.where(run, scale, np.inf).min()), rounding,
                    float(np.where(run, quotient, np.inf).min()))
 
 
