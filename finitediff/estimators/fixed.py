@@ -84,7 +84,7 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
     """
     which = np.arange(lines.count) if which is None else which
     if stencil.support == (0,):   # f(x) itself: only its own rounding
-        value, _ = lines.sample(np.zeros(1), which)
+        value, _ = lines.sample(np.zeros(1), which, slack=False)
         value = value[0] * stencil.support_weights[0]
         magnitude = np.abs(value)
         error = 2.0 * max(epsilon, relative_level) * magnitude
@@ -96,7 +96,7 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
     if 1 in offsets and -1 in offsets:
         offsets |= {2, -2}  # the even part at 2h, for the kink check
     factors = np.array(sorted(float(o) for o in offsets))
-    sampled, _ = lines.sample(factors, which)                  # (F, L, m)
+    sampled, _ = lines.sample(factors, which, slack=False)     # (F, L, m)
     values = {float(t): sampled[i] for i, t in enumerate(factors)}
     step = lines.top[which][:, None]
     with np.errstate(all="ignore"):

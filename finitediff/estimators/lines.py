@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ElementLines", "DirectionLines", "Units", "bottom_scales"]
+__all__ = ["ElementLines", "DirectionLines", "Units", "alternating", "bottom_scales"]
 
 #: A step must move the coordinates it changes by this many units in the
 #: last place (below, the points are mostly rounding).
@@ -73,7 +73,10 @@ class ElementLines:
         return ElementLines(self.evaluate, self.x, self.top[mask], self.indices[mask],
                             self.centre, self.outputs)
 
-    def sample(self, factors, which):
+    def sample(self, factors, which, *, slack: bool = True):
+        """f's values at ``x + t·top`` for the factors t ``(F,)`` on the lines ``which``,
+        ``(F, k, m)``, and the points' rounding off the lines ``(F, k)`` (None
+        unless ``slack``)."""
         index = self.indices[which]
         x, top = self.x[index], self.top[which]
         moves = np.multiply.outer(factors, top)
@@ -85,11 +88,13 @@ class ElementLines:
             values[~zero] = self.evaluate(points[~zero], index)
         else:
             values[:] = self.evaluate(points, index)
-        with np.errstate(invalid="ignore"):
-            slack = np.abs((points - x) - moves)
+        off = None
+        if slack:
+            with np.errstate(invalid="ignore"):
+                off = np.abs((points - x) - moves)
         if self.outputs == 2:
-            return np.stack([values.real, values.imag], axis=-1), slack
-        return values[..., None], slack
+            return np.stack([values.real, values.imag], axis=-1), off
+        return values[..., None], off
 
 
 class _Centre:
@@ -97,7 +102,7 @@ class _Centre:
 
     def __init__(self, evaluate, x, value=None):
         self.evaluate, self.x, self.value = evaluate, x, value
-        self._parts = None
+        self._parts = self._complex = None
 
     def get(self):
         if self.value is None:
@@ -110,6 +115,12 @@ class _Centre:
         if self._parts is None:
             self._parts = _real_parts(self.get().reshape(-1))
         return self._parts
+
+    def is_complex(self) -> bool:
+        """Whether f's values are complex (computed once)."""
+        if self._complex is None:
+            self._complex = bool(np.iscomplexobj(self.get()))
+        return self._complex
 
 
 class Units:
@@ -163,7 +174,7 @@ class DirectionLines:
 
     @property
     def complex(self) -> bool:
-        return np.iscomplexobj(self._centre.get())
+        return self._centre.is_complex()
 
     @property
     def outputs(self) -> int:
@@ -184,19 +195,20 @@ class DirectionLines:
     def combined(self):
         """One line along all directions at once, with alternating signs, each
         weighted by its top step (the largest top is the combined line's)."""
-        top = float(np.max(self.top))
-        signs = np.where(np.arange(self.count) % 2, -1.0, 1.0) * self.top / top
+        top = float(self.top.max())
+        signs = alternating(self.top / top)
         if isinstance(self.directions, Units):
             direction = np.zeros(self.x.size)
             np.add.at(direction, self.directions.components, signs)
             direction = direction.reshape(self.x.shape)
         else:
             direction = np.tensordot(signs, self.directions, axes=1)
-        norm = float(np.max(np.abs(direction)))
+        norm = float(np.abs(direction).max())
         return self._like(direction[None] / norm, np.array([top * norm]))
 
-    def _points(self, moving, which):
-        """Stacked points ``(F·k, *S)`` and their rounding off the lines ``(F, k)``."""
+    def _points(self, moving, which, slack: bool = True):
+        """Stacked points ``(F·k, *S)`` and their rounding off the lines ``(F, k)``
+        (None unless ``slack``)."""
         top = self.top[which]
         count = len(which)
         if isinstance(self.directions, Units):
@@ -206,21 +218,26 @@ class DirectionLines:
             rows = np.arange(count)
             base = self.x.reshape(-1)[components]
             flat[:, rows, components] = base + moves
-            slack = np.abs((flat[:, rows, components] - base) - moves)
-            return flat.reshape((-1,) + self.x.shape), slack
+            off = np.abs((flat[:, rows, components] - base) - moves) if slack else None
+            return flat.reshape((-1,) + self.x.shape), off
         extra = (1,) * self.x.ndim
         directions = self.directions[which]
         moves = (moving.reshape((-1, 1) + extra) * top.reshape((1, -1) + extra)
                  * directions[None])
         points = self.x + moves                                    # (F, k, *S)
+        if not slack:
+            return points.reshape((-1,) + self.x.shape), None
         axes = tuple(range(2, points.ndim))
         with np.errstate(invalid="ignore"):
             off = np.abs((points - self.x) - moves)
             off = off.max(axis=axes) if axes else off
-            slack = off / _largest(directions)
-        return points.reshape((-1,) + self.x.shape), slack
+            off = off / _largest(directions)
+        return points.reshape((-1,) + self.x.shape), off
 
-    def sample(self, factors, which):
+    def sample(self, factors, which, *, slack: bool = True):
+        """f's values at ``x + t·top_l·U_l`` for the factors t ``(F,)`` on the lines
+        ``which``, ``(F, k, m)``, and the points' rounding off the lines ``(F, k)``
+        (None unless ``slack``)."""
         centre = self._centre.parts()
         complex_values = self.complex
         zero = factors == 0
@@ -228,19 +245,26 @@ class DirectionLines:
         moving = factors[nonzero]
         out = np.empty((len(factors), len(which), centre.size))
         out[zero] = centre
-        slack = np.zeros((len(factors), len(which)))
+        offs = np.zeros((len(factors), len(which))) if slack else None
         if moving.size:
             # the points of a chunk, or f's values there, whichever is larger
             width = max(self.x.size, centre.size, 1)
             chunk = max(1, CHUNK_ELEMENTS // max(1, moving.size * width))
             for start in range(0, len(which), chunk):
                 part = which[start:start + chunk]
-                points, off = self._points(moving, part)
+                points, off = self._points(moving, part, slack)
                 values = np.asarray(self.evaluate(points)).reshape(len(moving), len(part), -1)
                 values = _real_parts(values) if complex_values else values.real
                 out[nonzero, start:start + chunk] = values
-                slack[nonzero, start:start + chunk] = off
-        return out, slack
+                if slack:
+                    offs[nonzero, start:start + chunk] = off
+        return out, offs
+
+
+def alternating(weights: np.ndarray) -> np.ndarray:
+    """``weights`` with every second sign flipped, ``+w_0, −w_1, +w_2, ...`` (in place)."""
+    weights[1::2] *= -1.0
+    return weights
 
 
 def _real_parts(values: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lines import DirectionLines
+from .lines import DirectionLines, alternating
 
 __all__ = ["PairLines", "Pairs"]
 
@@ -61,20 +61,20 @@ class PairLines(DirectionLines):
     def combined(self):
         if not isinstance(self.directions, Pairs):
             return super().combined()
-        top = float(np.max(self.top))
-        signs = np.where(np.arange(self.count) % 2, -1.0, 1.0) * self.top / top
+        top = float(self.top.max())
+        signs = alternating(self.top / top)
         # the first components' terms, then the second ones', summed in that order
         pairs = self.directions
         direction = np.bincount(np.concatenate([pairs.first, pairs.second]),
                                 np.concatenate([signs * pairs.a, signs * pairs.b]),
                                 minlength=self.x.size)
-        norm = float(np.max(np.abs(direction)))
+        norm = float(np.abs(direction).max())
         return DirectionLines(self.evaluate, self.x, direction.reshape(self.x.shape)[None] / norm,
                               np.array([top * norm]), self._centre)
 
-    def _points(self, moving, which):
+    def _points(self, moving, which, slack: bool = True):
         if not isinstance(self.directions, Pairs):
-            return super()._points(moving, which)
+            return super()._points(moving, which, slack)
         pairs = self.directions[which]
         base = self.x.reshape(-1)
         flat = np.empty((len(moving), len(which), base.size), dtype=base.dtype)
@@ -87,11 +87,13 @@ class PairLines(DirectionLines):
         # the second component first: on an axis (second = first, b = 0) the first wins
         flat[:, rows, pairs.second] = moved_b
         flat[:, rows, pairs.first] = moved_a
+        if not slack:
+            return flat.reshape((-1,) + self.x.shape), None
         # each point's rounding off its line (the second component's only where it
         # moves: on an axis it is the first)
         with np.errstate(invalid="ignore"):
             off_a = np.abs((moved_a - base_a) - along_a)
             off_b = np.abs((moved_b - base_b) - along_b)
             off = np.maximum(off_a, np.where(pairs.b != 0, off_b, 0.0))
-            slack = off / pairs.largest()
-        return flat.reshape((-1,) + self.x.shape), slack
+            off = off / pairs.largest()
+        return flat.reshape((-1,) + self.x.shape), off
