@@ -64,7 +64,9 @@ def check_argument(condition: bool, message: str, *, error: type = ValueError) -
 
 
 def _is_integer(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    # a plain int first: the check against the abstract Integral is slow
+    return type(value) is int or (isinstance(value, numbers.Integral)
+                                  and not isinstance(value, bool))
 
 
 def check_int(name: str, value: Any, minimum: int) -> int:

@@ -43,10 +43,14 @@ class Method:
 
 
 @functools.lru_cache(maxsize=256)
-def _standard(method: str, n: int, accuracy: int) -> Stencil:
+def _standard(method: str, n: int, accuracy: int) -> Method:
+    """The method of a named stencil (built once: a Method and its Stencil are values)."""
     if method == "central":
-        return Stencil.central(n, accuracy)
-    return Stencil.forward(n, accuracy) if method == "forward" else Stencil.backward(n, accuracy)
+        stencil = Stencil.central(n, accuracy)
+    else:
+        stencil = (Stencil.forward(n, accuracy) if method == "forward"
+                   else Stencil.backward(n, accuracy))
+    return Method(stencil, n)
 
 
 def method_for(method, n=None, accuracy=None, *, order: int | None = None) -> Method:
@@ -86,7 +90,7 @@ def method_for(method, n=None, accuracy=None, *, order: int | None = None) -> Me
         raise ValueError(f"`n` + `accuracy` = {points} asks for a stencil of more than "
                          f"{MAX_POINTS} points; in float64 such a stencil is all rounding "
                          f"(got n={n}, accuracy={accuracy})")
-    return Method(_standard(method, n, accuracy), n)
+    return _standard(method, n, accuracy)
 
 
 def check_point(name: str, value) -> np.ndarray:
