@@ -149,7 +149,7 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     which = np.arange(lines.count) if which is None else which
     base = _base_stencil(n)
     factors, rows = _factors(n)
-    sampled, _ = lines.sample(factors, which)                         # (F, k, m)
+    sampled, _ = lines.sample(factors, which, slack=False)            # (F, k, m)
     values = dict(zip(factors.tolist(), sampled))
     # the base stencil at h, 2h and 4h at once: f at each offset, stacked (3, k, m)
     stacked = {o: sampled[index] for o, index in rows.items()}
@@ -167,21 +167,31 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     # the h^4 term R(h) keeps is taken as large as the h^2 term may be
     drowned = ~at_rounding & (gap <= DROWNED * pair_rounding).all(axis=0)
     in_band = (ratio >= RATIO_LOW) & (ratio <= RATIO_HIGH)
-    converging = at_rounding | drowned | in_band
+    settled = at_rounding | drowned
+    converging = settled | in_band
     # R(h) is left with the h^4 term; |R(h) − R(2h)| / 15 measures it, and the
     # ratio's departure from 4 shows it too (the h^4 term against the h^2 one)
-    departure = np.where(at_rounding | drowned, 0.0, np.abs(ratio - 4.0) / 4.0 * gap[0])
-    hidden = np.where(drowned & ~in_band, (gap[0] + gap[1]) / 3, 0.0)
-    truncation = np.maximum(np.maximum(np.abs(fine - wide) / 15, departure), hidden)
+    # (each np.where below only where some element takes its other branch:
+    # without one, the branch taken gives the same values)
+    departure = np.abs(ratio - 4.0) / 4.0 * gap[0]
+    if settled.any():
+        departure = np.where(settled, 0.0, departure)
+    truncation = np.maximum(np.abs(fine - wide) / 15, departure)
+    hidden = drowned & ~in_band
+    if hidden.any():   # (the truncation is >= 0 or NaN: its maximum with 0 is itself)
+        truncation = np.maximum(truncation, np.where(hidden, (gap[0] + gap[1]) / 3, 0.0))
     error = SAFETY * truncation + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
-    # differences at rounding: the truncation is below it even at 4h, where the
-    # rounding is 4^n times smaller; the base estimate there may be better
-    wide_truncation = 4.0 / 3.0 * (gap[1] + r2 + r4)
-    wide_error = SAFETY * wide_truncation + ROUNDOFF_WEIGHT * r4
-    use_wide = at_rounding & (wide_error < error)
-    fine = np.where(use_wide, t[2], fine)
-    error = np.where(use_wide, wide_error, error)
-    truncation = np.where(use_wide, wide_truncation, truncation)
+    if at_rounding.any():
+        # differences at rounding: the truncation is below it even at 4h, where the
+        # rounding is 4^n times smaller; the base estimate there may be better
+        wide_truncation = 4.0 / 3.0 * (gap[1] + r2 + r4)
+        wide_error = SAFETY * wide_truncation + ROUNDOFF_WEIGHT * r4
+        use_wide = at_rounding & (wide_error < error)
+        fine = np.where(use_wide, t[2], fine)
+        error = np.where(use_wide, wide_error, error)
+        truncation = np.where(use_wide, wide_truncation, truncation)
+    else:
+        fine = fine.copy()   # an array of its own, not a view that keeps ``wide`` alive
     return _ThreeSteps(fine, error, converging, np.maximum.reduce(np.abs(sampled), axis=0),
                        ratio, at_rounding, values, SAFETY * truncation)
 
@@ -346,7 +356,10 @@ def _chunk(lines, n: int, rounding: np.ndarray, epsilon: float, part: slice):
         kink_rounding = EVEN_ROUNDING * epsilon * three.magnitude
         local &= ~((even > kink_rounding) & (wide < EVEN_RATIO * even))
     above = ~(truncation <= AGREEMENT * np.abs(three.value))
-    loose = np.maximum.reduce(np.where(above, truncation, -np.inf), axis=1, initial=-np.inf)
+    if above.any():
+        loose = np.maximum.reduce(np.where(above, truncation, -np.inf), axis=1, initial=-np.inf)
+    else:   # every truncation within AGREEMENT of its own derivative
+        loose = np.full(len(truncation), -np.inf)
     return three.value, three.error, three.magnitude, local.all(axis=1), loose
 
 
