@@ -94,8 +94,8 @@ def _rows(ladder: int, n: int) -> _Rows:
     else:
         divisor, weight = scales**2, 4.0 / scales**2
     rows = _Rows(scales, divisor, weight, weight[1:] + weight[:-1], 2 * scales)
-    for array in dataclasses.astuple(rows):
-        array.flags.writeable = False
+    for field in dataclasses.fields(rows):
+        getattr(rows, field.name).flags.writeable = False
     return rows
 
 
@@ -131,7 +131,9 @@ def _start(asymptotic, settled):
     fine = asymptotic | settled[1:]
     rest = np.logical_and.accumulate(fine[::-1], axis=0)[::-1]
     found[:-1] &= rest[RUN:]
-    return np.where(found.any(axis=0), np.argmax(found, axis=0), -1)
+    first = np.argmax(found, axis=0)
+    some = found.any(axis=0)
+    return first if some.all() else np.where(some, first, -1)
 
 
 @dataclass(frozen=True)
@@ -215,8 +217,9 @@ def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
         quiet = _SHOWN_ROWS > start[None] + RUN        # after the run ...
         quiet[1:] &= ~asymptotic                           # ... and Δ_(i−1)/Δ_i not converging
         quiet |= flat | noise_only
-        measured = np.maximum(np.where(quiet, implied[:ROWS - 1], 0.0).max(axis=0),
-                              implied[ROWS:].max(axis=0))
+        deep = implied[ROWS:].max(axis=0)
+        measured = (np.maximum(np.where(quiet, implied[:ROWS - 1], 0.0).max(axis=0), deep)
+                    if quiet.any() else np.maximum(0.0, deep))
         # the rows nearest x: the rounding f has there
         rounding = np.maximum(level[ROWS:].max(axis=0), MEASURED_SAFETY * measured)
         if noise_only.any():
@@ -228,8 +231,9 @@ def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
         first = change[row, np.arange(row.size)]
         scale = rows.scales[row, 0]
         quotient = rounding / (epsilon * first * scale ** n)
-    return Reading(float(np.where(run, scale, np.inf).min()), rounding,
-                   float(np.where(run, quotient, np.inf).min()))
+        if not run.all():
+            scale, quotient = np.where(run, scale, np.inf), np.where(run, quotient, np.inf)
+    return Reading(float(scale.min()), rounding, float(quotient.min()))
 
 
 def fast_scale(reading: Reading, n: int) -> float:
