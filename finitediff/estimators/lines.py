@@ -24,24 +24,24 @@ CHUNK_ELEMENTS = 2**22
 
 
 _TINY = float(np.finfo(np.float64).tiny)
-_SMALLEST_SUBNORMAL = float(np.finfo(np.float64).smallest_subnormal)
+#: The spacing of floats in [2^1023, the largest float].
+_TOP_SPACING = 2.0**971
 
 
 def bottom_scales(x_moved: np.ndarray, top: np.ndarray, n: int) -> np.ndarray:
     """The smallest scale (relative to ``top``) per line: MIN_ULPS·ulp of the
     largest coordinate it moves, and ``h^n`` clear of underflow."""
-    ulp = _spacing(np.abs(x_moved))
-    floor = np.maximum(MIN_ULPS * ulp, _TINY ** (1.0 / max(n, 1)) * 1e4)
-    with np.errstate(divide="ignore"):
+    with np.errstate(over="ignore", divide="ignore"):
+        ulp = _spacing(np.abs(x_moved))
+        floor = np.maximum(MIN_ULPS * ulp, _TINY ** (1.0 / max(n, 1)) * 1e4)
         return np.where(top > 0, floor / np.abs(top), np.inf)
 
 
 def _spacing(magnitude: np.ndarray) -> np.ndarray:
-    """The spacing of floats at ``magnitude`` (also at the largest float, where
-    numpy's ``spacing`` overflows)."""
-    _, exponent = np.frexp(magnitude)
-    spacing = np.ldexp(1.0, exponent - 53)
-    return np.where(magnitude > 0, np.maximum(spacing, _SMALLEST_SUBNORMAL), _SMALLEST_SUBNORMAL)
+    """The spacing of floats at ``magnitude`` (finite, >= 0; the smallest subnormal
+    at 0), also at the largest float, where numpy's ``spacing`` overflows to
+    inf (with a warning the caller silences)."""
+    return np.minimum(np.spacing(magnitude), _TOP_SPACING)
 
 
 class ElementLines:
