@@ -54,6 +54,8 @@ def settle(df, error, status, size, tolerance=None):
         loose = (error > INACCURATE_RELATIVE * np.abs(df)) & (error > INACCURATE_FLOOR * size)
         if tolerance is not None:
             loose |= error > tolerance
+    if not loose.any():   # nothing to mark: the statuses as they are, in an array of their own
+        return np.array(status)
     return np.where((status == _SUCCESS) & loose, _INACCURATE, status)
 
 
