@@ -18,6 +18,7 @@ float32 rounds at float32's epsilon, and the error estimates must know.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -103,7 +104,7 @@ class Evaluator:
     @property
     def epsilon(self) -> float:
         """The machine epsilon of f's values."""
-        return float(np.finfo(self.value_dtype).eps)
+        return _epsilon(self.value_dtype)
 
     def reserve(self, count: int) -> None:
         """Refuse ``count`` more points beyond the budget ``max_nfev``."""
@@ -253,6 +254,11 @@ class Evaluator:
         if values.dtype.kind == "c":
             return values.astype(np.complex128, copy=False)
         return values.astype(np.float64, copy=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _epsilon(dtype: np.dtype) -> float:
+    return float(np.finfo(dtype).eps)
 
 
 def _cut(args: tuple, shape: tuple, which: np.ndarray) -> tuple:
