@@ -126,18 +126,26 @@ class _ThreeSteps:
     magnitude: np.ndarray
     ratio: np.ndarray        # of the base estimates' differences (4 when asymptotic)
     at_rounding: np.ndarray  # both differences within rounding
-    values: dict             # f at x + t·h per factor t
+    sampled: np.ndarray      # f at x + t·h, (F, k, m), for the factors t
+    factors: np.ndarray
     truncation: np.ndarray   # the truncation part of the error
+
+    @property
+    def values(self) -> dict:
+        """f at x + t·h per factor t."""
+        return dict(zip(self.factors.tolist(), self.sampled))
 
     @property
     def even(self) -> np.ndarray:
         """f's even part at h, ``(f(x+h) + f(x−h))/2 − f(x)`` (first derivatives' kink check)."""
-        return (self.values[1.0] + self.values[-1.0]) / 2 - self.values[0.0]
+        values = self.values
+        return (values[1.0] + values[-1.0]) / 2 - values[0.0]
 
     @property
     def even_wide(self) -> np.ndarray:
         """f's even part at 2h."""
-        return (self.values[2.0] + self.values[-2.0]) / 2 - self.values[0.0]
+        values = self.values
+        return (values[2.0] + values[-2.0]) / 2 - values[0.0]
 
 
 def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
@@ -150,7 +158,6 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     base = _base_stencil(n)
     factors, rows = _factors(n)
     sampled, _ = lines.sample(factors, which, slack=False)            # (F, k, m)
-    values = dict(zip(factors.tolist(), sampled))
     # the base stencil at h, 2h and 4h at once: f at each offset, stacked (3, k, m)
     stacked = {o: sampled[index] for o, index in rows.items()}
     scaled = _STEPS * lines.top[which][:, None]                       # (3, k, 1)
@@ -193,7 +200,7 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     else:
         fine = fine.copy()   # an array of its own, not a view that keeps ``wide`` alive
     return _ThreeSteps(fine, error, converging, np.maximum.reduce(np.abs(sampled), axis=0),
-                       ratio, at_rounding, values, SAFETY * truncation)
+                       ratio, at_rounding, sampled, factors, SAFETY * truncation)
 
 
 @dataclass
