@@ -14,12 +14,13 @@ True
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Adapter", "adapter_for", "register_adapter"]
+__all__ = ["Adapter", "adapter_for", "module_roots", "register_adapter"]
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,19 @@ class Adapter:
     own_prefix: str = ""
 
     def matches(self, f: Any) -> bool:
-        roots = {cls.__module__.split(".")[0] for cls in type(f).__mro__}
+        roots = module_roots(type(f))
         own = bool(self.own_prefix) and type(f).__module__.startswith(self.own_prefix)
         return bool(roots & self.roots) or own
 
     def bind(self, f: Any, point_shape: tuple) -> Callable:
         module, name = self.loader.split(":")
         return getattr(importlib.import_module(module), name)(f, point_shape)
+
+
+@functools.lru_cache(maxsize=256)
+def module_roots(cls: type) -> frozenset:
+    """The top-level modules of ``cls`` and of its bases (read once per class)."""
+    return frozenset(base.__module__.split(".")[0] for base in cls.__mro__)
 
 
 _ADAPTERS: list[Adapter] = []

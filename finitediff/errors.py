@@ -64,17 +64,18 @@ def check_argument(condition: bool, message: str, *, error: type = ValueError) -
 
 
 def _is_integer(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    # a plain int first: the check against the abstract Integral is slow
+    return type(value) is int or (isinstance(value, numbers.Integral)
+                                  and not isinstance(value, bool))
 
 
 def check_int(name: str, value: Any, minimum: int) -> int:
     """An integer (not a bool) of at least ``minimum``."""
-    check_argument(
-        _is_integer(value),
-        f"`{name}` must be an integer, got {value!r} of type {type(value).__name__}",
-        error=TypeError,
-    )
-    check_argument(value >= minimum, f"`{name}` must be >= {minimum}, got {value}")
+    if not _is_integer(value):   # the messages (a repr) only when needed
+        raise TypeError(f"`{name}` must be an integer, got {value!r} of type "
+                        f"{type(value).__name__}")
+    if not value >= minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, got {value}")
     return int(value)
 
 
@@ -103,9 +104,8 @@ def check_numeric_array(name: str, value: Any, *, complex_allowed: bool = False)
         array = np.asarray(value)
     except Exception as exc:  # pragma: no cover - numpy raises many things
         raise TypeError(f"`{name}` must be array-like of {what}: {exc}") from exc
-    check_argument(array.dtype.kind in kinds,
-                   f"`{name}` must hold {what}, got an array of dtype {array.dtype}",
-                   error=TypeError)
+    if array.dtype.kind not in kinds:   # the message (a dtype's name) only when needed
+        raise TypeError(f"`{name}` must hold {what}, got an array of dtype {array.dtype}")
     return array
 
 

@@ -18,6 +18,8 @@ float32 rounds at float32's epsilon, and the error estimates must know.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -45,11 +47,9 @@ def _as_numeric(value: Any, what: str) -> np.ndarray:
         array = np.asarray(value)
     except Exception as exc:
         raise TypeError(f"`f` must return numbers; {what} could not be converted: {exc}") from exc
-    check_argument(
-        array.dtype.kind in "biufc",
-        f"`f` must return real or complex numbers, {what} has dtype {array.dtype}",
-        error=TypeError,
-    )
+    if array.dtype.kind not in "biufc":   # the message (a dtype's name) only when needed
+        raise TypeError(f"`f` must return real or complex numbers, {what} has dtype "
+                        f"{array.dtype}")
     return array
 
 
@@ -86,6 +86,7 @@ class Evaluator:
         self.args = args
         self.vectorized = bool(vectorized)
         self.point_shape = tuple(point_shape)
+        self.point_size = max(1, math.prod(self.point_shape))   # input elements of a point
         self.out_shape: tuple | None = None
         self.calls = 0
         self.points = 0
@@ -103,7 +104,7 @@ class Evaluator:
     @property
     def epsilon(self) -> float:
         """The machine epsilon of f's values."""
-        return float(np.finfo(self.value_dtype).eps)
+        return _epsilon(self.value_dtype)
 
     def reserve(self, count: int) -> None:
         """Refuse ``count`` more points beyond the budget ``max_nfev``."""
@@ -200,8 +201,9 @@ class Evaluator:
         return value
 
     def _batched(self, points: np.ndarray) -> np.ndarray:
-        size = max(1, int(np.prod(self.point_shape)))
-        chunk = max(1, MAX_ELEMENTS_PER_CALL // size)
+        chunk = max(1, MAX_ELEMENTS_PER_CALL // self.point_size)
+        if 0 < points.shape[0] <= chunk:   # one call
+            return self._checked_batch(self._call(points, self.args), points, counted=True)
         parts = []
         for start in range(0, points.shape[0], chunk):
             block = points[start:start + chunk]
@@ -211,7 +213,7 @@ class Evaluator:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _on_workers(self, points: np.ndarray) -> np.ndarray:
-        size = max(1, int(np.prod(self.point_shape)))
+        size = self.point_size
         checked = self._checked_batch if self.vectorized else self._checked_points
         return map_points(self.f, points, self.backend, args=self.args,
                           vectorized=self.vectorized, progress=self.progress,
@@ -227,33 +229,36 @@ class Evaluator:
         if not counted:
             self.calls += 1
         value = _as_numeric(value, "the value of a batch")
-        check_argument(
-            value.ndim >= 1 and value.shape[0] == block.shape[0],
-            f"`f` returned shape {value.shape} for a batch of shape {block.shape}; with "
-            f"vectorized=True, f must map an array of shape (N, *x.shape) to (N, ...) "
-            f"(leading batch axis). Pass vectorized=False if f takes one point at a time.",
-        )
+        if not (value.ndim >= 1 and value.shape[0] == block.shape[0]):
+            raise ValueError(
+                f"`f` returned shape {value.shape} for a batch of shape {block.shape}; with "
+                f"vectorized=True, f must map an array of shape (N, *x.shape) to (N, ...) "
+                f"(leading batch axis). Pass vectorized=False if f takes one point at a time.")
         self._check_out_shape(value.shape[1:], "per point")
         return value
 
     def _check_out_shape(self, shape: tuple, how: str) -> None:
         if self.out_shape is None:
             self.out_shape = tuple(shape)
-        check_argument(
-            tuple(shape) == self.out_shape,
-            f"`f` returned shape {tuple(shape)} {how}, but shape {self.out_shape} before; "
-            "f must return the same shape at every point",
-        )
+        elif tuple(shape) != self.out_shape:
+            raise ValueError(f"`f` returned shape {tuple(shape)} {how}, but shape "
+                             f"{self.out_shape} before; f must return the same shape at "
+                             "every point")
 
     def _real(self, values: np.ndarray) -> np.ndarray:
         """float64 (or complex128) values; notes a lower precision of f's values."""
         values = np.asarray(values)
-        if values.dtype.kind == "f" and np.finfo(values.dtype).eps > np.finfo(
-                self.value_dtype).eps:
+        if values.dtype.kind == "f" and values.dtype != self.value_dtype and np.finfo(
+                values.dtype).eps > np.finfo(self.value_dtype).eps:
             self.value_dtype = values.dtype
         if values.dtype.kind == "c":
             return values.astype(np.complex128, copy=False)
         return values.astype(np.float64, copy=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _epsilon(dtype: np.dtype) -> float:
+    return float(np.finfo(dtype).eps)
 
 
 def _cut(args: tuple, shape: tuple, which: np.ndarray) -> tuple:

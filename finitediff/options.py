@@ -43,10 +43,14 @@ class Method:
 
 
 @functools.lru_cache(maxsize=256)
-def _standard(method: str, n: int, accuracy: int) -> Stencil:
+def _standard(method: str, n: int, accuracy: int) -> Method:
+    """The method of a named stencil (built once: a Method and its Stencil are values)."""
     if method == "central":
-        return Stencil.central(n, accuracy)
-    return Stencil.forward(n, accuracy) if method == "forward" else Stencil.backward(n, accuracy)
+        stencil = Stencil.central(n, accuracy)
+    else:
+        stencil = (Stencil.forward(n, accuracy) if method == "forward"
+                   else Stencil.backward(n, accuracy))
+    return Method(stencil, n)
 
 
 def method_for(method, n=None, accuracy=None, *, order: int | None = None) -> Method:
@@ -67,9 +71,10 @@ def method_for(method, n=None, accuracy=None, *, order: int | None = None) -> Me
         check_argument(math.isfinite(method.accuracy) or method.n == 0,
                        f"`method` {method!r} is exact only for order 0")
         return Method(method, method.n)
-    check_argument(isinstance(method, str) and method in METHODS,
-                   f"`method` must be one of {', '.join(map(repr, METHODS))} or a Stencil, "
-                   f"got {method!r}", error=ValueError if isinstance(method, str) else TypeError)
+    if not (isinstance(method, str) and method in METHODS):   # the message only when needed
+        error = ValueError if isinstance(method, str) else TypeError
+        raise error(f"`method` must be one of {', '.join(map(repr, METHODS))} or a Stencil, "
+                    f"got {method!r}")
     n = order if order is not None else (1 if n is None else check_int("n", n, 0))
     if method == "complex":
         check_argument(n == 1, f"`n` must be 1 for method='complex', got {n}")
@@ -78,22 +83,21 @@ def method_for(method, n=None, accuracy=None, *, order: int | None = None) -> Me
         return Method(None, 1)
     default = 2 if method == "central" else 1
     accuracy = default if accuracy is None else check_int("accuracy", accuracy, 1)
-    if method == "central":
-        check_argument(accuracy % 2 == 0,
-                       f"`accuracy` of a central stencil must be even, got {accuracy}")
+    if method == "central" and accuracy % 2 != 0:
+        raise ValueError(f"`accuracy` of a central stencil must be even, got {accuracy}")
     points = n + accuracy
-    check_argument(points <= MAX_POINTS,
-                   f"`n` + `accuracy` = {points} asks for a stencil of more than {MAX_POINTS} "
-                   f"points; in float64 such a stencil is all rounding (got n={n}, "
-                   f"accuracy={accuracy})")
-    return Method(_standard(method, n, accuracy), n)
+    if points > MAX_POINTS:
+        raise ValueError(f"`n` + `accuracy` = {points} asks for a stencil of more than "
+                         f"{MAX_POINTS} points; in float64 such a stencil is all rounding "
+                         f"(got n={n}, accuracy={accuracy})")
+    return _standard(method, n, accuracy)
 
 
 def check_point(name: str, value) -> np.ndarray:
     """A finite real or complex array (float64 or complex128); empty is allowed."""
     array = check_numeric_array(name, value, complex_allowed=True)
     array = array.astype(np.complex128 if array.dtype.kind == "c" else np.float64)
-    if not np.all(np.isfinite(array)):
+    if not np.isfinite(array).all():
         raise ValueError(f"`{name}` must be finite, got {value!r}")
     return array
 

@@ -37,6 +37,14 @@ _EXPLAIN = {
 }
 
 
+#: The codes as plain ints: an array compared with an enum member converts it each time.
+_SUCCESS, _INACCURATE = int(Status.SUCCESS), int(Status.INACCURATE)
+#: The failing statuses in the order the message names them.
+_FAILURES = tuple((int(code), code) for code in (
+    Status.NONFINITE, Status.KINK, Status.NOT_DIFFERENTIABLE, Status.UNRESOLVED,
+    Status.INACCURATE, Status.BUDGET))
+
+
 def settle(df, error, status, size, tolerance=None):
     """``status`` with INACCURATE set where a success's error is too large.
 
@@ -46,7 +54,9 @@ def settle(df, error, status, size, tolerance=None):
         loose = (error > INACCURATE_RELATIVE * np.abs(df)) & (error > INACCURATE_FLOOR * size)
         if tolerance is not None:
             loose |= error > tolerance
-    return np.where((status == Status.SUCCESS) & loose, int(Status.INACCURATE), status)
+    if not loose.any():   # nothing to mark: the statuses as they are, in an array of their own
+        return np.array(status)
+    return np.where((status == _SUCCESS) & loose, _INACCURATE, status)
 
 
 def _where(index: tuple, shape: tuple) -> str:
@@ -68,9 +78,10 @@ def message(status, *, forward=None, backward=None, divergence=None, notes=()) -
     """What happened, in words: one clause per failing status, then the notes."""
     status = np.asarray(status)
     parts = []
-    for code in (Status.NONFINITE, Status.KINK, Status.NOT_DIFFERENTIABLE, Status.UNRESOLVED,
-                 Status.INACCURATE, Status.BUDGET):
-        found = status == code
+    # every entry a success (the common case): one comparison, not one per status
+    failures = () if (status == _SUCCESS).all() else _FAILURES
+    for value, code in failures:
+        found = status == value
         if not found.any():
             continue
         hits = np.argwhere(found)
@@ -97,7 +108,7 @@ def finish(df, error, step, nfev, status, *, forward=None, backward=None, diverg
     return DerivativeResult(
         df=_unwrap(df), error=_unwrap(error), step=_unwrap(step),
         nfev=int(nfev) if nfev.ndim == 0 else nfev,
-        success=_unwrap(status == Status.SUCCESS), status=_unwrap(status),
+        success=_unwrap(status == _SUCCESS), status=_unwrap(status),
         message=message(status, forward=forward, backward=backward, divergence=divergence,
                         notes=notes),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .adapters import module_roots
 from .result import DerivativeResult
 
 __all__ = ["is_structured", "structured_call"]
@@ -20,8 +21,7 @@ __all__ = ["is_structured", "structured_call"]
 
 def _from_tensorflow(f: Any) -> bool:
     """A Keras model or layer, a ``tf.function`` or a ``tf.Module`` (not a finitediff adapter)."""
-    roots = {cls.__module__.split(".")[0] for cls in type(f).__mro__}
-    return bool(roots & {"keras", "tensorflow", "tf_keras"})
+    return bool(module_roots(type(f)) & {"keras", "tensorflow", "tf_keras"})
 
 
 def is_structured(f, x, wrt=None, training: bool = False) -> bool:

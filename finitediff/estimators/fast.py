@@ -82,6 +82,39 @@ def _base_stencil(n: int) -> Stencil:
     return Stencil.central(n, 2)
 
 
+#: The three steps, in units of h, stacked on a leading axis.
+_STEPS = np.array([1.0, 2.0, 4.0]).reshape(3, 1, 1)
+_STEPS.flags.writeable = False
+
+
+@functools.lru_cache(maxsize=16)
+def _factors(n: int) -> tuple[np.ndarray, dict]:
+    """The factors of the top step the three steps sample f at (the base
+    stencil's offsets at h, 2h and 4h, and ±2, ±1 and 0: f's even part at h
+    and 2h), and per offset of the base stencil (and 0) the rows of these
+    factors that hold it at h, 2h and 4h."""
+    base = _base_stencil(n)
+    factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
+                              | {-2.0, -1.0, 0.0, 1.0, 2.0}))
+    factors.flags.writeable = False
+    row = {t: i for i, t in enumerate(factors.tolist())}
+    rows = {float(o): _as_slice([row[float(o * m)] for m in (1, 2, 4)])
+            for o in (*base.support, 0)}
+    return factors, rows
+
+
+def _as_slice(indices: list):
+    """Indices in steps of one, up or down, as a slice (a view, not a copy); one
+    index three times as a slice of it alone (it broadcasts); others as they are."""
+    first, step = indices[0], indices[1] - indices[0]
+    if step == 0 and len(set(indices)) == 1:
+        return slice(first, first + 1)
+    if abs(step) == 1 and indices == list(range(first, first + step * len(indices), step)):
+        stop = first + step * len(indices)
+        return slice(first, stop if stop >= 0 else None, step)
+    return np.array(indices)
+
+
 @dataclass
 class _ThreeSteps:
     """Per line and output ``(L, m)``: the estimate ``R(h)``, its error, whether the
@@ -91,12 +124,28 @@ class _ThreeSteps:
     error: np.ndarray
     converging: np.ndarray
     magnitude: np.ndarray
-    even: np.ndarray
-    even_wide: np.ndarray
     ratio: np.ndarray        # of the base estimates' differences (4 when asymptotic)
     at_rounding: np.ndarray  # both differences within rounding
-    values: dict             # f at x + t·h per factor t
+    sampled: np.ndarray      # f at x + t·h, (F, k, m), for the factors t
+    factors: np.ndarray
     truncation: np.ndarray   # the truncation part of the error
+
+    @property
+    def values(self) -> dict:
+        """f at x + t·h per factor t."""
+        return dict(zip(self.factors.tolist(), self.sampled))
+
+    @property
+    def even(self) -> np.ndarray:
+        """f's even part at h, ``(f(x+h) + f(x−h))/2 − f(x)`` (first derivatives' kink check)."""
+        values = self.values
+        return (values[1.0] + values[-1.0]) / 2 - values[0.0]
+
+    @property
+    def even_wide(self) -> np.ndarray:
+        """f's even part at 2h."""
+        values = self.values
+        return (values[2.0] + values[-2.0]) / 2 - values[0.0]
 
 
 def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
@@ -107,46 +156,51 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     at every point."""
     which = np.arange(lines.count) if which is None else which
     base = _base_stencil(n)
-    factors = np.array(sorted({float(o * m) for o in base.support for m in (1, 2, 4)}
-                              | {-2.0, -1.0, 0.0, 1.0, 2.0}))
-    sampled, _ = lines.sample(factors, which)                         # (F, k, m)
-    values = {float(t): sampled[i] for i, t in enumerate(factors)}
-    step = lines.top[which][:, None]
-    rows = []
-    for scale in (1.0, 2.0, 4.0):
-        value, relative = apply_stencil(base, values, step, scale)
-        absolute = rounding * base.weight_sum / (scale * step) ** n
-        rows.append((value, np.maximum(epsilon * relative, absolute)))
-    (t1, r1), (t2, r2), (t4, r4) = rows
-    fine, wide = (4 * t1 - t2) / 3, (4 * t2 - t4) / 3
-    d_fine, d_wide = t1 - t2, t2 - t4
-    at_rounding = (np.abs(d_fine) <= ROUNDOFF_FACTOR * (r1 + r2)) & (
-        np.abs(d_wide) <= ROUNDOFF_FACTOR * (r2 + r4))
-    ratio = d_wide / d_fine
+    factors, rows = _factors(n)
+    sampled, _ = lines.sample(factors, which, slack=False)            # (F, k, m)
+    # the base stencil at h, 2h and 4h at once: f at each offset, stacked (3, k, m)
+    stacked = {o: sampled[index] for o, index in rows.items()}
+    scaled = _STEPS * lines.top[which][:, None]                       # (3, k, 1)
+    t, relative = apply_stencil(base, stacked, scaled)
+    absolute = rounding * base.weight_sum / scaled ** n
+    r = np.maximum(epsilon * relative, absolute)
+    r1, r2, r4 = r
+    fine, wide = (4 * t[:2] - t[1:]) / 3
+    d = t[:2] - t[1:]                                                  # h − 2h, 2h − 4h
+    gap, pair_rounding = np.abs(d), r[:2] + r[1:]
+    at_rounding = (gap <= ROUNDOFF_FACTOR * pair_rounding).all(axis=0)
+    ratio = d[1] / d[0]
     # differences a few times their rounding: the h^2 term is hidden in it, and
     # the h^4 term R(h) keeps is taken as large as the h^2 term may be
-    drowned = ~at_rounding & (np.abs(d_fine) <= DROWNED * (r1 + r2)) & (
-        np.abs(d_wide) <= DROWNED * (r2 + r4))
+    drowned = ~at_rounding & (gap <= DROWNED * pair_rounding).all(axis=0)
     in_band = (ratio >= RATIO_LOW) & (ratio <= RATIO_HIGH)
-    converging = at_rounding | drowned | in_band
+    settled = at_rounding | drowned
+    converging = settled | in_band
     # R(h) is left with the h^4 term; |R(h) − R(2h)| / 15 measures it, and the
     # ratio's departure from 4 shows it too (the h^4 term against the h^2 one)
-    departure = np.where(at_rounding | drowned, 0.0, np.abs(ratio - 4.0) / 4.0 * np.abs(d_fine))
-    hidden = np.where(drowned & ~in_band, (np.abs(d_fine) + np.abs(d_wide)) / 3, 0.0)
-    truncation = np.maximum.reduce([np.abs(fine - wide) / 15, departure, hidden])
+    # (each np.where below only where some element takes its other branch:
+    # without one, the branch taken gives the same values)
+    departure = np.abs(ratio - 4.0) / 4.0 * gap[0]
+    if settled.any():
+        departure = np.where(settled, 0.0, departure)
+    truncation = np.maximum(np.abs(fine - wide) / 15, departure)
+    hidden = drowned & ~in_band
+    if hidden.any():   # (the truncation is >= 0 or NaN: its maximum with 0 is itself)
+        truncation = np.maximum(truncation, np.where(hidden, (gap[0] + gap[1]) / 3, 0.0))
     error = SAFETY * truncation + ROUNDOFF_WEIGHT * (4 * r1 + r2) / 3
-    # differences at rounding: the truncation is below it even at 4h, where the
-    # rounding is 4^n times smaller; the base estimate there may be better
-    wide_truncation = 4.0 / 3.0 * (np.abs(d_wide) + r2 + r4)
-    wide_error = SAFETY * wide_truncation + ROUNDOFF_WEIGHT * r4
-    use_wide = at_rounding & (wide_error < error)
-    fine = np.where(use_wide, t4, fine)
-    error = np.where(use_wide, wide_error, error)
-    truncation = np.where(use_wide, wide_truncation, truncation)
-    even = (values[1.0] + values[-1.0]) / 2 - values[0.0]
-    even_wide = (values[2.0] + values[-2.0]) / 2 - values[0.0]
-    return _ThreeSteps(fine, error, converging, np.max(np.abs(sampled), axis=0), even,
-                       even_wide, ratio, at_rounding, values, SAFETY * truncation)
+    if at_rounding.any():
+        # differences at rounding: the truncation is below it even at 4h, where the
+        # rounding is 4^n times smaller; the base estimate there may be better
+        wide_truncation = 4.0 / 3.0 * (gap[1] + r2 + r4)
+        wide_error = SAFETY * wide_truncation + ROUNDOFF_WEIGHT * r4
+        use_wide = at_rounding & (wide_error < error)
+        fine = np.where(use_wide, t[2], fine)
+        error = np.where(use_wide, wide_error, error)
+        truncation = np.where(use_wide, wide_truncation, truncation)
+    else:
+        fine = fine.copy()   # an array of its own, not a view that keeps ``wide`` alive
+    return _ThreeSteps(fine, error, converging, np.maximum.reduce(np.abs(sampled), axis=0),
+                       ratio, at_rounding, sampled, factors, SAFETY * truncation)
 
 
 @dataclass
@@ -210,7 +264,7 @@ def fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarr
 
 def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarray]:
     count = lines.count
-    pilot = _pilot(lines, n, epsilon, np.min(bottom, keepdims=True))
+    pilot = _pilot(lines, n, epsilon, bottom.min(keepdims=True))
     if pilot is None:
         return scan(lines, ladder_for(Stencil.central(n, 2)), bottom=bottom,
                     epsilon=epsilon), np.ones(count, dtype=bool)
@@ -223,12 +277,10 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
     shape = value.shape
     # fields constant over the lines are read-only broadcasts (LineEstimate.put
     # copies one before the lines sent back to the scan are stored in it)
-    result = LineEstimate(value, error, np.broadcast_to(fast_lines.top[:, None], shape),
-                          _constant(int(Status.SUCCESS), shape), _constant(np.nan, shape),
-                          _constant(np.nan, shape), np.full(count, 0, dtype=np.int64),
-                          _constant(np.nan, shape), magnitude, _constant(0, shape),
-                          np.broadcast_to(pilot.rounding, shape), _constant(False, shape),
-                          _constant(-1, shape))
+    success, nan, zero, false, none = _constants(shape)
+    result = LineEstimate(value, error, _read_only(fast_lines.top[:, None], shape),
+                          success, nan, nan, np.zeros(count, dtype=np.int64), nan, magnitude,
+                          zero, _read_only(pilot.rounding, shape), false, none)
     back = ~good
     if back.any():
         rest = scan(lines.subset(back), ladder_for(Stencil.central(n, 2)),
@@ -237,8 +289,28 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
     return result, back
 
 
-def _constant(value, shape) -> np.ndarray:
-    return np.broadcast_to(np.array(value), shape)
+def _read_only(array: np.ndarray, shape: tuple) -> np.ndarray:
+    """``array`` broadcast to ``shape``, read-only: a view, built directly where
+    ``array`` is of that shape or a contiguous one repeated over new leading
+    axes (``np.broadcast_to`` costs as much as a dozen small operations)."""
+    lead = len(shape) - array.ndim
+    if array.shape == shape:
+        view = array.view()
+    elif lead > 0 and shape[lead:] == array.shape and array.flags.c_contiguous:
+        view = np.ndarray(shape, array.dtype, array, 0, (0,) * lead + array.strides)
+    else:
+        return np.broadcast_to(array, shape)
+    view.flags.writeable = False
+    return view
+
+
+@functools.lru_cache(maxsize=32)
+def _constants(shape: tuple) -> tuple:
+    """The values a fast estimate has on every line, over ``shape``: SUCCESS, NaN,
+    0, False and -1, each read-only in the memory of one value (shared by the
+    calls of one shape)."""
+    return tuple(np.broadcast_to(np.array(value), shape)
+                 for value in (int(Status.SUCCESS), np.nan, 0, False, -1))
 
 
 #: Line × output elements of the fast path's arrays built at a time: f's
@@ -268,7 +340,7 @@ class _Checks:
     loose: np.ndarray
 
     def passed(self, value: np.ndarray) -> np.ndarray:
-        largest = np.nanmax(np.abs(value), initial=0.0)
+        largest = np.fmax.reduce(np.abs(value), axis=None, initial=0.0)   # NaN left out
         # |t| <= A·max(|v|, F·G) is |t| <= A·|v| or |t| <= A·(F·G): rounding is monotone
         return self.local & (self.loose <= AGREEMENT * (FLOOR * largest))
 
@@ -279,6 +351,10 @@ def _stream(lines, n: int, rounding: np.ndarray, epsilon: float):
     Returns value, error and the size of f per line and output, and the
     checks per line (:class:`_Checks`)."""
     count, outputs = lines.count, lines.outputs
+    if count <= max(1, FAST_CHUNK_ELEMENTS // max(outputs, 1)):   # one chunk: no copies
+        value, error, magnitude, local, loose = _chunk(lines, n, rounding, epsilon,
+                                                       slice(0, count))
+        return value, error, magnitude, _Checks(local, loose)
     shape = (count, outputs)
     value, error, magnitude = np.empty(shape), np.empty(shape), np.empty(shape)
     checks = _Checks(np.empty(count, dtype=bool), np.empty(count))
@@ -302,7 +378,10 @@ def _chunk(lines, n: int, rounding: np.ndarray, epsilon: float, part: slice):
         kink_rounding = EVEN_ROUNDING * epsilon * three.magnitude
         local &= ~((even > kink_rounding) & (wide < EVEN_RATIO * even))
     above = ~(truncation <= AGREEMENT * np.abs(three.value))
-    loose = np.max(np.where(above, truncation, -np.inf), axis=1, initial=-np.inf)
+    if above.any():
+        loose = np.maximum.reduce(np.where(above, truncation, -np.inf), axis=1, initial=-np.inf)
+    else:   # every truncation within AGREEMENT of its own derivative
+        loose = np.full(len(truncation), -np.inf)
     return three.value, three.error, three.magnitude, local.all(axis=1), loose
 
 

@@ -68,11 +68,13 @@ def apply_stencil(stencil: Stencil, values: dict, step, scale: float = 1.0):
     # Σw = 0 for n >= 1: differences from f(x) give the same sum, exactly 0 where
     # f does not change along the line
     base = values[0.0] if stencil.n >= 1 and 0.0 in values else 0.0
-    total = sum(w * (values[o * scale] - base)
-                for o, w in zip(stencil.support, stencil.support_weights))
-    rounding = sum(abs(w) * np.abs(values[o * scale])
-                   for o, w in zip(stencil.support, stencil.support_weights))
-    power = (scale * step) ** stencil.n
+    total = rounding = 0
+    for o, w in zip(stencil.support, stencil.support_weights.tolist()):
+        value = values[o * scale]
+        # (a factor of 1 multiplies exactly: such products are not formed)
+        total = total + (value - base if w == 1.0 else w * (value - base))
+        rounding = rounding + (np.abs(value) if abs(w) == 1.0 else abs(w) * np.abs(value))
+    power = (step if scale == 1.0 else scale * step) ** stencil.n
     return total / power, rounding / power
 
 
@@ -84,7 +86,7 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
     """
     which = np.arange(lines.count) if which is None else which
     if stencil.support == (0,):   # f(x) itself: only its own rounding
-        value, _ = lines.sample(np.zeros(1), which)
+        value, _ = lines.sample(np.zeros(1), which, slack=False)
         value = value[0] * stencil.support_weights[0]
         magnitude = np.abs(value)
         error = 2.0 * max(epsilon, relative_level) * magnitude
@@ -96,7 +98,7 @@ def at_step(lines, stencil: Stencil, epsilon, which=None, relative_level=0.0) ->
     if 1 in offsets and -1 in offsets:
         offsets |= {2, -2}  # the even part at 2h, for the kink check
     factors = np.array(sorted(float(o) for o in offsets))
-    sampled, _ = lines.sample(factors, which)                  # (F, L, m)
+    sampled, _ = lines.sample(factors, which, slack=False)     # (F, L, m)
     values = {float(t): sampled[i] for i, t in enumerate(factors)}
     step = lines.top[which][:, None]
     with np.errstate(all="ignore"):

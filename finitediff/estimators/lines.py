@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ElementLines", "DirectionLines", "Units", "bottom_scales"]
+__all__ = ["ElementLines", "DirectionLines", "Units", "alternating", "bottom_scales"]
 
 #: A step must move the coordinates it changes by this many units in the
 #: last place (below, the points are mostly rounding).
@@ -23,22 +23,25 @@ MIN_ULPS = 2.0
 CHUNK_ELEMENTS = 2**22
 
 
+_TINY = float(np.finfo(np.float64).tiny)
+#: The spacing of floats in [2^1023, the largest float].
+_TOP_SPACING = 2.0**971
+
+
 def bottom_scales(x_moved: np.ndarray, top: np.ndarray, n: int) -> np.ndarray:
     """The smallest scale (relative to ``top``) per line: MIN_ULPS·ulp of the
     largest coordinate it moves, and ``h^n`` clear of underflow."""
-    ulp = _spacing(np.abs(x_moved))
-    floor = np.maximum(MIN_ULPS * ulp, np.finfo(np.float64).tiny ** (1.0 / max(n, 1)) * 1e4)
-    with np.errstate(divide="ignore"):
+    with np.errstate(over="ignore", divide="ignore"):
+        ulp = _spacing(np.abs(x_moved))
+        floor = np.maximum(MIN_ULPS * ulp, _TINY ** (1.0 / max(n, 1)) * 1e4)
         return np.where(top > 0, floor / np.abs(top), np.inf)
 
 
 def _spacing(magnitude: np.ndarray) -> np.ndarray:
-    """The spacing of floats at ``magnitude`` (also at the largest float, where
-    numpy's ``spacing`` overflows)."""
-    _, exponent = np.frexp(magnitude)
-    spacing = np.ldexp(1.0, exponent - 53)
-    return np.where(magnitude > 0, np.maximum(spacing, np.finfo(np.float64).smallest_subnormal),
-                    np.finfo(np.float64).smallest_subnormal)
+    """The spacing of floats at ``magnitude`` (finite, >= 0; the smallest subnormal
+    at 0), also at the largest float, where numpy's ``spacing`` overflows to
+    inf (with a warning the caller silences)."""
+    return np.minimum(np.spacing(magnitude), _TOP_SPACING)
 
 
 class ElementLines:
@@ -70,7 +73,10 @@ class ElementLines:
         return ElementLines(self.evaluate, self.x, self.top[mask], self.indices[mask],
                             self.centre, self.outputs)
 
-    def sample(self, factors, which):
+    def sample(self, factors, which, *, slack: bool = True):
+        """f's values at ``x + t·top`` for the factors t ``(F,)`` on the lines ``which``,
+        ``(F, k, m)``, and the points' rounding off the lines ``(F, k)`` (None
+        unless ``slack``)."""
         index = self.indices[which]
         x, top = self.x[index], self.top[which]
         moves = np.multiply.outer(factors, top)
@@ -82,11 +88,13 @@ class ElementLines:
             values[~zero] = self.evaluate(points[~zero], index)
         else:
             values[:] = self.evaluate(points, index)
-        with np.errstate(invalid="ignore"):
-            slack = np.abs((points - x) - moves)
+        off = None
+        if slack:
+            with np.errstate(invalid="ignore"):
+                off = np.abs((points - x) - moves)
         if self.outputs == 2:
-            return np.stack([values.real, values.imag], axis=-1), slack
-        return values[..., None], slack
+            return np.stack([values.real, values.imag], axis=-1), off
+        return values[..., None], off
 
 
 class _Centre:
@@ -94,11 +102,25 @@ class _Centre:
 
     def __init__(self, evaluate, x, value=None):
         self.evaluate, self.x, self.value = evaluate, x, value
+        self._parts = self._complex = None
 
     def get(self):
         if self.value is None:
             self.value = np.asarray(self.evaluate(self.x[None]))[0]
         return self.value
+
+    def parts(self) -> np.ndarray:
+        """f(x) flat, complex values as their real parts then their imaginary parts
+        (the outputs of every line; computed once)."""
+        if self._parts is None:
+            self._parts = _real_parts(self.get().reshape(-1))
+        return self._parts
+
+    def is_complex(self) -> bool:
+        """Whether f's values are complex (computed once)."""
+        if self._complex is None:
+            self._complex = bool(np.iscomplexobj(self.get()))
+        return self._complex
 
 
 class Units:
@@ -128,7 +150,7 @@ class Units:
 def _largest(directions) -> np.ndarray:
     if isinstance(directions, Units):
         return directions.largest()
-    return np.max(np.abs(directions), axis=tuple(range(1, directions.ndim)))
+    return np.abs(directions).max(axis=tuple(range(1, directions.ndim)))
 
 
 class DirectionLines:
@@ -152,12 +174,12 @@ class DirectionLines:
 
     @property
     def complex(self) -> bool:
-        return np.iscomplexobj(self._centre.get())
+        return self._centre.is_complex()
 
     @property
     def outputs(self) -> int:
         """Output elements per line (real and imaginary parts count apart)."""
-        return int(np.size(self._centre.get())) * (2 if self.complex else 1)
+        return self._centre.parts().size
 
     def _like(self, directions, top):
         return DirectionLines(self.evaluate, self.x, directions, top, self._centre)
@@ -173,19 +195,20 @@ class DirectionLines:
     def combined(self):
         """One line along all directions at once, with alternating signs, each
         weighted by its top step (the largest top is the combined line's)."""
-        top = float(np.max(self.top))
-        signs = np.where(np.arange(self.count) % 2, -1.0, 1.0) * self.top / top
+        top = float(self.top.max())
+        signs = alternating(self.top / top)
         if isinstance(self.directions, Units):
             direction = np.zeros(self.x.size)
             np.add.at(direction, self.directions.components, signs)
             direction = direction.reshape(self.x.shape)
         else:
             direction = np.tensordot(signs, self.directions, axes=1)
-        norm = float(np.max(np.abs(direction)))
+        norm = float(np.abs(direction).max())
         return self._like(direction[None] / norm, np.array([top * norm]))
 
-    def _points(self, moving, which):
-        """Stacked points ``(F·k, *S)`` and their rounding off the lines ``(F, k)``."""
+    def _points(self, moving, which, slack: bool = True):
+        """Stacked points ``(F·k, *S)`` and their rounding off the lines ``(F, k)``
+        (None unless ``slack``)."""
         top = self.top[which]
         count = len(which)
         if isinstance(self.directions, Units):
@@ -195,39 +218,53 @@ class DirectionLines:
             rows = np.arange(count)
             base = self.x.reshape(-1)[components]
             flat[:, rows, components] = base + moves
-            slack = np.abs((flat[:, rows, components] - base) - moves)
-            return flat.reshape((-1,) + self.x.shape), slack
+            off = np.abs((flat[:, rows, components] - base) - moves) if slack else None
+            return flat.reshape((-1,) + self.x.shape), off
         extra = (1,) * self.x.ndim
         directions = self.directions[which]
         moves = (moving.reshape((-1, 1) + extra) * top.reshape((1, -1) + extra)
                  * directions[None])
         points = self.x + moves                                    # (F, k, *S)
+        if not slack:
+            return points.reshape((-1,) + self.x.shape), None
         axes = tuple(range(2, points.ndim))
         with np.errstate(invalid="ignore"):
             off = np.abs((points - self.x) - moves)
-            off = np.max(off, axis=axes) if axes else off
-            slack = off / _largest(directions)
-        return points.reshape((-1,) + self.x.shape), slack
+            off = off.max(axis=axes) if axes else off
+            off = off / _largest(directions)
+        return points.reshape((-1,) + self.x.shape), off
 
-    def sample(self, factors, which):
-        centre = _real_parts(self._centre.get().reshape(-1))
+    def sample(self, factors, which, *, slack: bool = True):
+        """f's values at ``x + t·top_l·U_l`` for the factors t ``(F,)`` on the lines
+        ``which``, ``(F, k, m)``, and the points' rounding off the lines ``(F, k)``
+        (None unless ``slack``)."""
+        centre = self._centre.parts()
+        complex_values = self.complex
         zero = factors == 0
-        moving = factors[~zero]
+        nonzero = ~zero
+        moving = factors[nonzero]
         out = np.empty((len(factors), len(which), centre.size))
         out[zero] = centre
-        slack = np.zeros((len(factors), len(which)))
+        offs = np.zeros((len(factors), len(which))) if slack else None
         if moving.size:
             # the points of a chunk, or f's values there, whichever is larger
             width = max(self.x.size, centre.size, 1)
             chunk = max(1, CHUNK_ELEMENTS // max(1, moving.size * width))
             for start in range(0, len(which), chunk):
                 part = which[start:start + chunk]
-                points, off = self._points(moving, part)
+                points, off = self._points(moving, part, slack)
                 values = np.asarray(self.evaluate(points)).reshape(len(moving), len(part), -1)
-                values = _real_parts(values) if self.complex else values.real
-                out[~zero, start:start + chunk] = values
-                slack[~zero, start:start + chunk] = off
-        return out, slack
+                values = _real_parts(values) if complex_values else values.real
+                out[nonzero, start:start + chunk] = values
+                if slack:
+                    offs[nonzero, start:start + chunk] = off
+        return out, offs
+
+
+def alternating(weights: np.ndarray) -> np.ndarray:
+    """``weights`` with every second sign flipped, ``+w_0, −w_1, +w_2, ...`` (in place)."""
+    weights[1::2] *= -1.0
+    return weights
 
 
 def _real_parts(values: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lines import DirectionLines
+from .lines import DirectionLines, alternating
 
 __all__ = ["PairLines", "Pairs"]
 
@@ -26,6 +26,8 @@ class Pairs:
         self.first, self.second = np.asarray(first), np.asarray(second)
         self.a, self.b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         self.shape = tuple(shape)
+        self._pilot = None   # (top steps, the pilot line along them), the last asked for
+        self._moving = None  # where a and b are not 0 (None: everywhere)
 
     def __len__(self) -> int:
         return self.first.size
@@ -45,11 +47,35 @@ class Pairs:
     def largest(self) -> np.ndarray:
         return np.maximum(np.abs(self.a), np.abs(self.b))
 
+    def pilot(self, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pilot line of these directions with the top steps ``top``: all of
+        them at once, with alternating signs, each weighted by its top step,
+        normalised (``(1, *shape)``, read-only), and its top step ``(1,)``. Kept
+        for the same ``top`` array (a Hessian's cached lines ask again)."""
+        if self._pilot is None or self._pilot[0] is not top:
+            largest = float(top.max())
+            signs = alternating(top / largest)
+            # the first components' terms, then the second ones', summed in that order
+            direction = np.bincount(np.concatenate([self.first, self.second]),
+                                    np.concatenate([signs * self.a, signs * self.b]),
+                                    minlength=int(np.prod(self.shape)))
+            norm = float(np.abs(direction).max())
+            direction = direction.reshape(self.shape)[None] / norm
+            pilot_top = np.array([largest * norm])
+            direction.flags.writeable = pilot_top.flags.writeable = False
+            self._pilot = (top, (direction, pilot_top))
+        return self._pilot[1]
+
     def moved(self, x) -> np.ndarray:
         """The largest ``|x_c|`` over the components each direction moves."""
+        if self._moving is None:   # computed once per directions
+            moving = self.a != 0, self.b != 0
+            self._moving = tuple(None if mask.all() else mask for mask in moving)
+        moving_a, moving_b = self._moving
         flat = np.abs(np.asarray(x).reshape(-1))
-        return np.maximum(np.where(self.a != 0, flat[self.first], 0.0),
-                          np.where(self.b != 0, flat[self.second], 0.0))
+        first, second = flat[self.first], flat[self.second]
+        return np.maximum(first if moving_a is None else np.where(moving_a, first, 0.0),
+                          second if moving_b is None else np.where(moving_b, second, 0.0))
 
 
 class PairLines(DirectionLines):
@@ -61,30 +87,31 @@ class PairLines(DirectionLines):
     def combined(self):
         if not isinstance(self.directions, Pairs):
             return super().combined()
-        top = float(np.max(self.top))
-        signs = np.where(np.arange(self.count) % 2, -1.0, 1.0) * self.top / top
-        direction = np.zeros(self.x.size)
-        np.add.at(direction, self.directions.first, signs * self.directions.a)
-        np.add.at(direction, self.directions.second, signs * self.directions.b)
-        norm = float(np.max(np.abs(direction)))
-        return DirectionLines(self.evaluate, self.x, direction.reshape(self.x.shape)[None] / norm,
-                              np.array([top * norm]), self._centre)
+        direction, top = self.directions.pilot(self.top)
+        return DirectionLines(self.evaluate, self.x, direction, top, self._centre)
 
-    def _points(self, moving, which):
+    def _points(self, moving, which, slack: bool = True):
         if not isinstance(self.directions, Pairs):
-            return super()._points(moving, which)
+            return super()._points(moving, which, slack)
         pairs = self.directions[which]
         base = self.x.reshape(-1)
-        flat = np.broadcast_to(base, (len(moving), len(which), base.size)).copy()
+        flat = np.empty((len(moving), len(which), base.size), dtype=base.dtype)
+        flat[...] = base
         moves = np.multiply.outer(moving, self.top[which])                 # (F, k)
         rows = np.arange(len(which))
         along_a, along_b = moves * pairs.a, moves * pairs.b
+        base_a, base_b = base[pairs.first], base[pairs.second]
+        moved_a, moved_b = base_a + along_a, base_b + along_b
         # the second component first: on an axis (second = first, b = 0) the first wins
-        flat[:, rows, pairs.second] = base[pairs.second] + along_b
-        flat[:, rows, pairs.first] = base[pairs.first] + along_a
+        flat[:, rows, pairs.second] = moved_b
+        flat[:, rows, pairs.first] = moved_a
+        if not slack:
+            return flat.reshape((-1,) + self.x.shape), None
+        # each point's rounding off its line (the second component's only where it
+        # moves: on an axis it is the first)
         with np.errstate(invalid="ignore"):
-            off_a = np.abs((flat[:, rows, pairs.first] - base[pairs.first]) - along_a)
-            off_b = np.abs((flat[:, rows, pairs.second] - base[pairs.second]) - along_b)
+            off_a = np.abs((moved_a - base_a) - along_a)
+            off_b = np.abs((moved_b - base_b) - along_b)
             off = np.maximum(off_a, np.where(pairs.b != 0, off_b, 0.0))
-            slack = off / pairs.largest()
-        return flat.reshape((-1,) + self.x.shape), slack
+            off = off / pairs.largest()
+        return flat.reshape((-1,) + self.x.shape), off

@@ -23,6 +23,7 @@ nor rounding, rounding far above ``ε·|f|``) is not read here:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -60,43 +61,79 @@ ROUNDING_CAP = 1e-12
 WIDEST = 8.0
 
 
-def _scales(n: int) -> np.ndarray:
-    return np.ldexp(1.0, np.concatenate([-np.arange(ROWS), DEEP[n]]))
+@functools.lru_cache(maxsize=4)
+def _scales(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ladder's scales, and the factors it samples f at: ``+scales``,
+    ``-scales`` and 0 (both read-only: one pair per order, shared by the calls)."""
+    scales = np.ldexp(1.0, np.concatenate([-np.arange(ROWS), DEEP[n]]))
+    factors = np.concatenate([scales, -scales, [0.0]])
+    scales.flags.writeable = factors.flags.writeable = False
+    return scales, factors
 
 
-def _table(values, slack, scales, n: int, epsilon: float):
-    """Base estimates ``T_q`` (Q, m), their rounding per unit of f's rounding
-    ``w_q`` (Q, 1), and the rounding of f's values per row (Q, m)."""
-    count = len(scales)
-    plus, minus, centre = values[:count], values[count:2 * count], values[2 * count]
-    scales = scales[:, None]
+@dataclass(frozen=True)
+class _Rows:
+    """What the rows of the ladder for ``scales`` give an estimate of order n,
+    each ``(Q, 1)``: the divisor of its differences, the weight ``w_q`` of f's
+    rounding in it, ``w_q + w_(q+1)`` (of a difference of two rows), and the
+    width ``2·s_q`` of the first difference."""
+
+    scales: np.ndarray
+    divisor: np.ndarray
+    weight: np.ndarray
+    pair_weight: np.ndarray
+    width: np.ndarray
+
+
+@functools.lru_cache(maxsize=8)
+def _rows(ladder: int, n: int) -> _Rows:
+    """The :class:`_Rows` of the ladder of order ``ladder`` read for order n."""
+    scales = _scales(ladder)[0][:, None]
     if n == 1:
-        table = (plus - minus) / (2 * scales)
-        weight = 1.0 / scales
+        divisor, weight = 2 * scales, 1.0 / scales
     else:
-        table = (plus + minus - 2 * centre) / scales**2
-        weight = 4.0 / scales**2
-    magnitude = np.maximum(np.maximum(np.abs(plus), np.abs(minus)), np.abs(centre))
+        divisor, weight = scales**2, 4.0 / scales**2
+    rows = _Rows(scales, divisor, weight, weight[1:] + weight[:-1], 2 * scales)
+    for field in dataclasses.fields(rows):
+        getattr(rows, field.name).flags.writeable = False
+    return rows
+
+
+def _table(values, size, slack, rows: _Rows, n: int, epsilon: float):
+    """Base estimates ``T_q`` (Q, m), and the rounding of f's values per row (Q, m),
+    from f's values and their sizes ``|values|``."""
+    count = len(rows.scales)
+    plus, minus, centre = values[:count], values[count:2 * count], values[2 * count]
+    if n == 1:
+        table = (plus - minus) / rows.divisor
+    else:
+        table = (plus + minus - 2 * centre) / rows.divisor
+    magnitude = np.maximum(np.maximum(size[:count], size[count:2 * count]), size[2 * count])
     # the points themselves are rounded off the line: f moves by |φ'|·δ
-    slope = np.abs(plus - minus) / (2 * scales)
+    slope = np.abs(plus - minus) / rows.width
     moved = np.maximum(slack[:count], slack[count:2 * count])[:, None] * slope
-    return table, weight, epsilon * magnitude + moved
+    return table, epsilon * magnitude + moved
+
+
+_SHOWN_ROWS = np.arange(ROWS - 1)[:, None]      # the rows of the differences Δ_i shown
+_SHOWN_ROWS.flags.writeable = False
 
 
 def _start(asymptotic, settled):
     """Per output, the first row of the first run of RUN asymptotic ratios after
     which every difference converges or is at rounding (-1 if none)."""
     count = len(asymptotic)
-    run = asymptotic[:count - RUN + 1].copy()
+    found = asymptotic[:count - RUN + 1].copy()      # the runs, then those with a good rest
     for k in range(1, RUN):
-        run &= asymptotic[k:count - RUN + 1 + k]
+        found &= asymptotic[k:count - RUN + 1 + k]
     # a difference after a run: its ratio to the one before is asymptotic, or it
-    # is rounding; from row i + RUN on, all of them
+    # is rounding; from row i + RUN on, all of them (the last run has none after it)
     fine = asymptotic | settled[1:]
     rest = np.logical_and.accumulate(fine[::-1], axis=0)[::-1]
-    rest = np.vstack([rest[RUN:], np.ones((1,) + rest.shape[1:], dtype=bool)])
-    found = run & rest
-    return np.where(found.any(axis=0), np.argmax(found, axis=0), -1)
+    found[:-1] &= rest[RUN:]
+    first = np.argmax(found, axis=0)
+    some = found.any(axis=0)
+    return first if some.all() else np.where(some, first, -1)
 
 
 @dataclass(frozen=True)
@@ -120,75 +157,83 @@ def read_pilot(lines, n: int, epsilon: float, bottom: float = 0.0) -> Reading | 
     line allows; the ladder must stay well above it."""
     if n not in DEEP:
         return None
-    scales = _scales(n)
+    scales, factors = _scales(n)
     if scales[-1] < LATTICE * bottom:
         return None
     try:
-        values, slack = lines.sample(np.concatenate([scales, -scales, [0.0]]), np.arange(1))
+        values, slack = lines.sample(factors, np.arange(1))
     except BudgetError:
         return None
     values, slack = values[:, 0], slack[:, 0]                  # (F, m), (F,)
-    if not np.all(np.isfinite(values)) or not np.all(np.isfinite(slack)):
+    if not np.isfinite(values).all() or not np.isfinite(slack).all():
         return None
     # for n = 1 the even part of f must behave too: a kink at x leaves the odd
     # part alone (|t| has central differences 0 at every step)
-    if n == 1 and _read(values, slack, scales, 2, epsilon) is None:
+    if n == 1 and _read(values, slack, _rows(n, 2), 2, epsilon) is None:
         return None
-    return _read(values, slack, scales, n, epsilon)
+    return _read(values, slack, _rows(n, n), n, epsilon)
 
 
-def _read(values, slack, scales, n: int, epsilon: float) -> Reading | None:
-    """:func:`read_pilot` on the values of f at ``±scales`` and 0, for order n."""
+def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
+    """:func:`read_pilot` on the values of f at ``±scales`` and 0 (of ``rows``),
+    for order n."""
+    weight = rows.weight
     with np.errstate(all="ignore"):
-        table, weight, level = _table(values, slack, scales, n, epsilon)
-        delta = np.diff(table, axis=0)                         # Δ_i = T_(i+1) − T_i
+        size = np.abs(values)
+        table, level = _table(values, size, slack, rows, n, epsilon)
+        delta = table[1:] - table[:-1]                          # Δ_i = T_(i+1) − T_i
+        change = np.abs(delta)
         noise = weight[1:] * level[1:] + weight[:-1] * level[:-1]
         # the rounding of f a difference implies; more than ROUNDING_CAP·|f| is
         # a feature of f (a sum that cancels carries its terms' rounding, far
         # above ε times its own size, but not that much)
         # (against the largest output: an output whose terms cancel has their
         # rounding; what passes for rounding is measured and kept in the error)
-        cap = ROUNDING_CAP * np.max(np.abs(values))
-        implied = np.abs(delta) / (weight[1:] + weight[:-1])
-        plausible = (np.abs(delta) <= DROWNED * noise) | (implied <= cap)
+        cap = ROUNDING_CAP * size.max()
+        implied = change / rows.pair_weight
+        plausible = (change <= DROWNED * noise) | (implied <= cap)
         # the deep rows agree with the shown rows extrapolated to 0 (up to what
         # is left of the truncation, or rounding), and differ by rounding alone
         extrapolated = table[ROWS - 1] + delta[ROWS - 2] / 3
         gap = np.abs(table[ROWS] - extrapolated)
-        agree = (gap <= np.abs(delta[ROWS - 2]) + DROWNED * noise[ROWS - 1]) | (
-            gap / (weight[ROWS] + weight[ROWS - 1]) <= cap)
+        agree = (gap <= change[ROWS - 2] + DROWNED * noise[ROWS - 1]) | (
+            gap / rows.pair_weight[ROWS - 1] <= cap)
         if not (agree.all() and plausible[ROWS:].all()):
             return None
         shown = delta[:ROWS - 1]                                # among the rows 2^-q
-        small = np.abs(shown) <= ROUNDOFF_FACTOR * noise[:ROWS - 1]
+        small = change[:ROWS - 1] <= ROUNDOFF_FACTOR * noise[:ROWS - 1]
         ratio = shown[:-1] / shown[1:]
-        asymptotic = (ratio >= BAND[0]) & (ratio <= BAND[1]) & ~small[:-1] & ~small[1:]
+        asymptotic = (ratio >= BAND[0]) & (ratio <= BAND[1]) & ~(small[:-1] | small[1:])
         start = _start(asymptotic, plausible[:ROWS - 1])
         flat = small.all(axis=0)              # at rounding throughout: no length below 1
         # an output that varies along the line only by the rounding of the
         # largest one (its terms cancel) is left to the checks of each line
-        noise_only = (start < 0) & ~flat & np.all(implied[:ROWS - 1] <= cap, axis=0)
+        noise_only = (start < 0) & ~flat & (implied[:ROWS - 1] <= cap).all(axis=0)
         read = (start >= 0) | flat
-        if not np.all(read | noise_only) or not read.any():
+        if not (read | noise_only).all() or not read.any():
             return None
         # differences after the run that stopped converging show the rounding,
         # and the deep ones do
-        after = np.arange(ROWS - 1)[:, None] > start[None] + RUN
-        converging = np.vstack([np.zeros_like(asymptotic[:1]), asymptotic])  # Δ_(i−1)/Δ_i
-        quiet = (after & ~converging) | flat | noise_only
-        measured = np.maximum(np.max(np.where(quiet, implied[:ROWS - 1], 0.0), axis=0),
-                              np.max(implied[ROWS:], axis=0))
-    # the rows nearest x: the rounding f has there
-    rounding = np.maximum(np.max(level[ROWS:], axis=0), MEASURED_SAFETY * measured)
-    rounding = np.where(noise_only, np.maximum(rounding, np.max(rounding[read])), rounding)
-    # a run from the top row, or none at all: f is at least that long
-    run = start >= 1
-    row = np.clip(start, 0, ROWS - 1)
-    first = np.abs(delta[row, np.arange(row.size)])
-    with np.errstate(all="ignore"):
-        quotient = rounding / (epsilon * first * scales[row] ** n)
-    return Reading(float(np.min(np.where(run, scales[row], np.inf))), rounding,
-                   float(np.min(np.where(run, quotient, np.inf))))
+        quiet = _SHOWN_ROWS > start[None] + RUN        # after the run ...
+        quiet[1:] &= ~asymptotic                           # ... and Δ_(i−1)/Δ_i not converging
+        quiet |= flat | noise_only
+        deep = implied[ROWS:].max(axis=0)
+        measured = (np.maximum(np.where(quiet, implied[:ROWS - 1], 0.0).max(axis=0), deep)
+                    if quiet.any() else np.maximum(0.0, deep))
+        # the rows nearest x: the rounding f has there
+        rounding = np.maximum(level[ROWS:].max(axis=0), MEASURED_SAFETY * measured)
+        if noise_only.any():
+            rounding = np.where(noise_only, np.maximum(rounding, rounding[read].max()),
+                                rounding)
+        # a run from the top row, or none at all: f is at least that long
+        run = start >= 1
+        row = np.minimum(np.maximum(start, 0), ROWS - 1)
+        first = change[row, np.arange(row.size)]
+        scale = rows.scales[row, 0]
+        quotient = rounding / (epsilon * first * scale ** n)
+        if not run.all():
+            scale, quotient = np.where(run, scale, np.inf), np.where(run, quotient, np.inf)
+    return Reading(float(scale.min()), rounding, float(quotient.min()))
 
 
 def fast_scale(reading: Reading, n: int) -> float:

@@ -128,8 +128,12 @@ def along_directions(evaluator, x, directions, top, stencil, *, step_given, kind
         moved = np.max(np.abs(x.reshape(1, -1)) * (directions.reshape(len(directions), -1) != 0),
                        axis=1, initial=0.0)
     bottom = bottom_scales(moved, top, stencil.n)
-    estimate = by_kind(lines.subset, kinds, stencil, bottom=bottom, epsilon=evaluator.epsilon,
-                        step_given=step_given, fast=fast)
+
+    def chosen(mask):   # every line (one kind of stencil throughout): the lines themselves
+        return lines if mask.all() else lines.subset(mask)
+
+    estimate = by_kind(chosen, kinds, stencil, bottom=bottom, epsilon=evaluator.epsilon,
+                       step_given=step_given, fast=fast)
     return estimate, centre
 
 

@@ -9,8 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import check_argument
-
 __all__ = ["FEW_CHUNKS", "check_progress", "progress_bar"]
 
 #: ``progress=None`` shows a bar (on a terminal) for calls with more chunks than this.
@@ -19,8 +17,8 @@ FEW_CHUNKS = 4
 
 def check_progress(progress: Any) -> bool | None:
     """``None`` (a bar on a terminal, for many chunks), True or False; True needs tqdm."""
-    check_argument(progress is None or isinstance(progress, (bool, np.bool_)),
-                   f"`progress` must be None, True or False, got {progress!r}", error=TypeError)
+    if not (progress is None or isinstance(progress, (bool, np.bool_))):
+        raise TypeError(f"`progress` must be None, True or False, got {progress!r}")
     if progress:
         _import_tqdm()
     return None if progress is None else bool(progress)
