@@ -278,30 +278,15 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
     # fields constant over the lines are read-only broadcasts (LineEstimate.put
     # copies one before the lines sent back to the scan are stored in it)
     success, nan, zero, false, none = _constants(shape)
-    result = LineEstimate(value, error, _read_only(fast_lines.top[:, None], shape),
+    result = LineEstimate(value, error, np.broadcast_to(fast_lines.top[:, None], shape),
                           success, nan, nan, np.zeros(count, dtype=np.int64), nan, magnitude,
-                          zero, _read_only(pilot.rounding, shape), false, none)
+                          zero, np.broadcast_to(pilot.rounding, shape), false, none)
     back = ~good
     if back.any():
         rest = scan(lines.subset(back), ladder_for(Stencil.central(n, 2)),
                     bottom=bottom[back], epsilon=epsilon)
         result.put(back, rest)
     return result, back
-
-
-def _read_only(array: np.ndarray, shape: tuple) -> np.ndarray:
-    """``array`` broadcast to ``shape``, read-only: a view, built directly where
-    ``array`` is of that shape or a contiguous one repeated over new leading
-    axes (``np.broadcast_to`` costs as much as a dozen small operations)."""
-    lead = len(shape) - array.ndim
-    if array.shape == shape:
-        view = array.view()
-    elif lead > 0 and shape[lead:] == array.shape and array.flags.c_contiguous:
-        view = np.ndarray(shape, array.dtype, array, 0, (0,) * lead + array.strides)
-    else:
-        return np.broadcast_to(array, shape)
-    view.flags.writeable = False
-    return view
 
 
 @functools.lru_cache(maxsize=32)

@@ -194,14 +194,15 @@ def smoothness(sides, ladder: Ladder, row, first, count: int, epsilon):
 
 def _asymptotic(sides, stencil: OneSided, epsilon, fine, count: int, span: int,
                 ratio: float):
-    """Per element: the gaps ``|F − B|`` of the finest three rows (``span``
-    apart, at or below ``fine``) where they stand above rounding follow
-    :func:`_power_law`."""
+    """Per element: the gaps ``|F − B|`` of the finest DEEP_ROWS rows (``span``
+    apart, the finest at or below ``fine``) where they stand above rounding
+    follow :func:`_power_law`."""
     size = fine.shape[0]
     gaps = np.full((count, size), np.nan)
+    reach = (DEEP_ROWS - 1) * span   # rows above the finest of a run
     with np.errstate(all="ignore"):
-        for q in range(count):
-            at = np.where(q >= fine - 2 * span, q, -1)
+        for q in range(max(0, int(fine.min()) - reach), count):
+            at = np.where(q >= fine - reach, q, -1)
             plus, minus, rounding = sides(at, stencil, epsilon)
             gap = np.abs(plus - minus)
             # above rounding, and only that: the gap of order 0 (f's odd part)
@@ -213,7 +214,7 @@ def _asymptotic(sides, stencil: OneSided, epsilon, fine, count: int, span: int,
         run = np.isfinite(gaps)
         for k in range(1, DEEP_ROWS):
             run[k * span:] &= np.isfinite(gaps[:count - k * span])
-        run[:(DEEP_ROWS - 1) * span] = False
+        run[:reach] = False
         run &= rows_ >= fine
         found = run.any(axis=0)
         last = count - 1 - np.argmax(run[::-1], axis=0)
