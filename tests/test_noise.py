@@ -45,3 +45,63 @@ def test_given_noise_level_widens_the_error():
 def test_points_are_validated():
     with pytest.raises(ValueError, match="`points` must be >= 5"):
         estimate_noise(np.sin, 0.5, points=3)
+
+
+# -- noise nobody declared, in the seven points of an elementwise first derivative ----------
+def test_the_even_residual_cancels_the_even_powers_it_claims_to():
+    from fractions import Fraction
+
+    from finitediff.estimators.fast import _EVEN_RESIDUAL
+
+    weights = {Fraction(t): Fraction(w).limit_denominator(96) for t, w in _EVEN_RESIDUAL.items()}
+    for k in (0, 2, 4):
+        assert sum(w * t**k for t, w in weights.items()) == 0
+    assert sum(w * t**6 for t, w in weights.items()) == 60
+    assert weights[Fraction(1)] == Fraction(2, 3)   # the estimate's weight on f(x ± h), times h
+
+
+def test_values_rounded_to_eight_decimals_are_not_trusted_to_a_picometre():
+    # the seven values land on a lattice where the base estimates' ratio is 4 to
+    # eight digits; the true slope is 3e-6 away (the error was once 7e-13)
+    res = derivative(lambda t: np.round(np.exp(-t * t), 8), 0.6106236310835786)
+    exact = -2 * 0.6106236310835786 * np.exp(-0.6106236310835786**2)
+    assert not res.success or abs(res.df - exact) <= res.error
+
+
+SMOOTH = {"sin": (np.sin, np.cos), "exp": (np.exp, np.exp),
+          "atan": (np.arctan, lambda x: 1 / (1 + x * x)),
+          "gauss": (lambda x: np.exp(-x * x), lambda x: -2 * x * np.exp(-x * x))}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the scan trusts stairs whose rows agree: 12 of 61 successes are outside their error, "
+    "all of them from the scan (before the even part was read: 42 of 88, 30 from the "
+    "seven points)"))
+def test_rounded_values_never_give_a_bound_they_contradict():
+    # np.round(g, k), k = 8..11: a staircase of step 10^-k. A success bounds the
+    # slope of g (or the stairs' zero slope); 40 points per function and k
+    rng = np.random.default_rng(7)
+    bad = []
+    for name in sorted(SMOOTH):
+        f, slope = SMOOTH[name]
+        for digits in range(8, 12):
+            for x in rng.uniform(-2, 2, 40):
+                res = derivative(lambda t, f=f, k=digits: np.round(f(t), k), float(x))
+                true = min(abs(res.df - slope(x)), abs(res.df))
+                if res.success and not true <= res.error:
+                    bad.append((name, digits, float(x), float(res.df), float(res.error)))
+    assert not bad
+
+
+def test_undeclared_noise_of_a_few_hundred_ulps_is_mostly_bounded_or_refused():
+    # sin + 1e-13·N(0, 1) with no noise= given: far above the rounding the seven
+    # points assume. The even part's residual shows most of it; one residual is a
+    # single reading, though, and a few estimates still slip past (38 of these
+    # 200 successes did before it was read, 4 after, by at most 1.7 times)
+    bad = 0
+    for seed in range(200):
+        x = 0.3 + seed / 100
+        res = derivative(noisy_sin(seed, 1e-13), x)
+        if res.success and not abs(res.df - np.cos(x)) <= res.error:
+            bad += 1
+    assert bad <= 5

@@ -9,8 +9,10 @@ carry. Every line then gets the accuracy-2 central stencil at the steps h,
 2h and 4h chosen from the pilot, six points a line (the centre shared by
 all): a three-row ladder. Richardson's first column gives the accuracy-4
 estimates ``R(h)`` and ``R(2h)``; ``R(h)`` is returned with the error
-``2·|R(h) − R(2h)| / 15`` (the leading-order truncation of ``R(h)``, doubled)
-plus the measured rounding.
+``2·|R(h) − R(2h)| / 15`` (the leading-order truncation of ``R(h)``, doubled),
+raised by what the six points show of noise beyond rounding (the departure of
+the base estimates' ratio from 4 and, for first derivatives, f's even part
+where a smooth f leaves nothing), plus the measured rounding.
 
 Each line is then checked on its own points: the values are finite, the
 base estimates converge at the rate of their leading term (their differences
@@ -70,6 +72,18 @@ ROUNDING_SAFETY = 8.0
 PILOT_ROUNDS = 3
 #: A kink needs the even part this many times above its rounding to be seen.
 EVEN_ROUNDING = 10.0
+#: The ratio's departure from 4, divided by this, bounds the truncation as well
+#: as |R(h) − R(2h)| / 15 (it is 11¼ times that: what it adds covers noise
+#: beyond the rounding, which moves both alike). First derivatives have a second
+#: witness of such noise (EVEN_WITNESS) and take the departure at half weight.
+DEPARTURE_DIVISOR = {1: 8.0}
+DEPARTURE_DIVISOR_OTHER = 4.0
+#: First derivatives: f's even part at h, 2h and 4h, ``c2·t² + c4·t⁴ + c6·t⁶``,
+#: has one combination free of the t² and t⁴ terms: what is left of it beyond
+#: its own rounding bound is noise the six points carry (a smooth f's t⁶ term
+#: is far below the truncation). Its noise is independent of the estimate's,
+#: so one reading of it is weak evidence: it enters the error this many times.
+EVEN_WITNESS = 10.0
 
 
 @functools.lru_cache(maxsize=16)
@@ -180,9 +194,13 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     # ratio's departure from 4 shows it too (the h^4 term against the h^2 one)
     # (each np.where below only where some element takes its other branch:
     # without one, the branch taken gives the same values)
-    departure = np.abs(ratio - 4.0) / 4.0 * gap[0]
+    divisor = DEPARTURE_DIVISOR.get(n, DEPARTURE_DIVISOR_OTHER)
+    departure = np.abs(ratio - 4.0) / divisor * gap[0]
     if settled.any():
         departure = np.where(settled, 0.0, departure)
+    if n == 1:
+        departure = np.maximum(departure, EVEN_WITNESS * _even_noise(
+            sampled, factors, epsilon, rounding) / scaled[0])
     truncation = np.maximum(np.abs(fine - wide) / 15, departure)
     hidden = drowned & ~in_band
     if hidden.any():   # (the truncation is >= 0 or NaN: its maximum with 0 is itself)
@@ -201,6 +219,30 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
         fine = fine.copy()   # an array of its own, not a view that keeps ``wide`` alive
     return _ThreeSteps(fine, error, converging, np.maximum.reduce(np.abs(sampled), axis=0),
                        ratio, at_rounding, sampled, factors, SAFETY * truncation)
+
+
+#: The even part's combination free of t² and t⁴, ``64·P(h) − 20·P(2h) + P(4h)``
+#: over 48 (its weights on f(x ± h) are then the estimate's), as weights on f at
+#: the factors 0, ±1, ±2, ±4.
+_EVEN_RESIDUAL = {0.0: -45 / 48, 1.0: 32 / 48, -1.0: 32 / 48, 2.0: -10 / 48, -2.0: -10 / 48,
+                  4.0: 0.5 / 48, -4.0: 0.5 / 48}
+
+
+@functools.lru_cache(maxsize=4)
+def _even_weights(factors: tuple) -> np.ndarray:
+    """The even part's residual as weights on f at ``factors``."""
+    weights = np.array([_EVEN_RESIDUAL.get(t, 0.0) for t in factors])
+    weights.flags.writeable = False
+    return weights
+
+
+def _even_noise(sampled, factors, epsilon, rounding):
+    """The even part's residual (times h) beyond its rounding bound: noise."""
+    weights = _even_weights(tuple(factors.tolist()))
+    residual = np.abs(np.tensordot(weights, sampled, axes=1))
+    bound = np.maximum(epsilon * np.tensordot(np.abs(weights), np.abs(sampled), axes=1),
+                       rounding * np.abs(weights).sum())
+    return np.maximum(residual - bound, 0.0)
 
 
 @dataclass
@@ -374,10 +416,10 @@ def _chunk(lines, n: int, rounding: np.ndarray, epsilon: float, part: slice):
 #: f changes on the scale of the top step, and stricter checks stand in for
 #: the pilot's measurements: the ratio within 4 ± 1%, an error below
 #: ELEMENT_AGREEMENT of the derivative, the rounding ε·|f| times
-#: ELEMENT_ROUNDING_SAFETY (the departure of the ratio from 4 shows more
-#: rounding than that).
+#: ELEMENT_ROUNDING_SAFETY per order (the departure of the ratio from 4, and for
+#: first derivatives the even part's residual, show more rounding than that).
 ELEMENT_AGREEMENT = 1e-9
-ELEMENT_ROUNDING_SAFETY = 2.0
+ELEMENT_ROUNDING_SAFETY = {1: 1.5, 2: 2.0}
 #: The elements' step, in optimal steps of the accuracy-4 stencil for a
 #: function of unit length: near the balance with rounding, whose bound then
 #: also covers a truncation estimate |R(h) − R(2h)| that happens to cancel
@@ -398,7 +440,7 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
     # a power of two, like the top steps: x ± o·h are then exact
     scale = float(power_below(ELEMENT_STEP * _fast_stencil(n).optimal_step()))
     three = _three_steps(lines.at_scale(scale), n, np.zeros(lines.outputs),
-                         ELEMENT_ROUNDING_SAFETY * epsilon)
+                         ELEMENT_ROUNDING_SAFETY[n] * epsilon)
     value = three.value
     size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))
     ok = (_in_band(three.ratio) & _other_part_scales(three.values, n, epsilon)
