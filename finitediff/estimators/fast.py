@@ -84,6 +84,11 @@ DEPARTURE_DIVISOR_OTHER = 4.0
 #: is far below the truncation). Its noise is independent of the estimate's,
 #: so one reading of it is weak evidence: it enters the error this many times.
 EVEN_WITNESS = 10.0
+#: Second derivatives have no such combination in these seven points (their
+#: even part's is ``R(h) − R(2h)`` itself); elementwise, where no pilot has
+#: measured the rounding, two more points at ±3h give one in the odd part
+#: (its t⁷ term is left, which a smooth f keeps small at these steps).
+ODD_WITNESS = 3.0
 
 
 @functools.lru_cache(maxsize=16)
@@ -199,8 +204,8 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     if settled.any():
         departure = np.where(settled, 0.0, departure)
     if n == 1:
-        departure = np.maximum(departure, EVEN_WITNESS * _even_noise(
-            sampled, factors, epsilon, rounding) / scaled[0])
+        departure = np.maximum(departure, EVEN_WITNESS * _spare_noise(
+            _EVEN_RESIDUAL, sampled, factors, epsilon, rounding) / scaled[0])
     truncation = np.maximum(np.abs(fine - wide) / 15, departure)
     hidden = drowned & ~in_band
     if hidden.any():   # (the truncation is >= 0 or NaN: its maximum with 0 is itself)
@@ -228,17 +233,35 @@ _EVEN_RESIDUAL = {0.0: -45 / 48, 1.0: 32 / 48, -1.0: 32 / 48, 2.0: -10 / 48, -2.
                   4.0: 0.5 / 48, -4.0: 0.5 / 48}
 
 
-@functools.lru_cache(maxsize=4)
-def _even_weights(factors: tuple) -> np.ndarray:
-    """The even part's residual as weights on f at ``factors``."""
-    weights = np.array([_EVEN_RESIDUAL.get(t, 0.0) for t in factors])
+#: Second derivatives sampled at ±3h as well: f's odd part at h, 2h, 3h and 4h,
+#: ``c1·t + c3·t³ + c5·t⁵ + c7·t⁷``, has one combination free of the t, t³ and
+#: t⁵ terms, ``Q(h) − Q(2h) + 3/7·Q(3h) − 1/14·Q(4h)`` with ``Q(t) = (f(x+t) −
+#: f(x−t))/2``, here times 8/3 (its weight on f(x ± h) is then the estimate's).
+_ODD_RESIDUAL = {t * side: side * 4 / 3 * c for t, c in ((1.0, 1.0), (2.0, -1.0), (3.0, 3 / 7),
+                                                      (4.0, -1 / 14)) for side in (1.0, -1.0)}
+
+
+def _odd_noise(sampled, factors, extra, epsilon):
+    """The odd part's spare combination beyond its rounding bound (times h²),
+    from the three steps' values and ``extra``, f at ∓3h first ``(2, k, m)``."""
+    values = np.concatenate([extra, sampled])
+    return _spare_noise(_ODD_RESIDUAL, values, np.concatenate([[-3.0, 3.0], factors]),
+                        epsilon, 0.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _spare_weights(residual: tuple, factors: tuple) -> np.ndarray:
+    """A spare combination's weights on f at ``factors``."""
+    residual = dict(residual)
+    weights = np.array([residual.get(t, 0.0) for t in factors])
     weights.flags.writeable = False
     return weights
 
 
-def _even_noise(sampled, factors, epsilon, rounding):
-    """The even part's residual (times h) beyond its rounding bound: noise."""
-    weights = _even_weights(tuple(factors.tolist()))
+def _spare_noise(residual: dict, sampled, factors, epsilon, rounding):
+    """A spare combination of f's values (one a smooth f leaves next to
+    nothing in) beyond its rounding bound: noise, in units of f (times h^n)."""
+    weights = _spare_weights(tuple(residual.items()), tuple(factors.tolist()))
     residual = np.abs(np.tensordot(weights, sampled, axes=1))
     bound = np.maximum(epsilon * np.tensordot(np.abs(weights), np.abs(sampled), axes=1),
                        rounding * np.abs(weights).sum())
@@ -429,8 +452,9 @@ ELEMENT_RATIO = (3.96, 4.04)
 
 
 def fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
-    """Every element's derivative from six points where the checks pass, the
-    full scan where not (f acting elementwise, n = 1 or 2)."""
+    """Every element's derivative from six points where the checks pass (eight
+    for n = 2: ±3h shows the noise), the full scan where not (f acting
+    elementwise, n = 1 or 2)."""
     with np.errstate(all="ignore"):
         return _fast_elements(lines, n, bottom=bottom, epsilon=epsilon)
 
@@ -439,8 +463,8 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
     count = lines.count
     # a power of two, like the top steps: x ± o·h are then exact
     scale = float(power_below(ELEMENT_STEP * _fast_stencil(n).optimal_step()))
-    three = _three_steps(lines.at_scale(scale), n, np.zeros(lines.outputs),
-                         ELEMENT_ROUNDING_SAFETY[n] * epsilon)
+    scaled = lines.at_scale(scale)
+    three = _three_steps(scaled, n, np.zeros(lines.outputs), ELEMENT_ROUNDING_SAFETY[n] * epsilon)
     value = three.value
     size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))
     ok = (_in_band(three.ratio) & _other_part_scales(three.values, n, epsilon)
@@ -453,11 +477,23 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
     power = (lines.top * scale) ** n
     good = ok.all(axis=1) & (scale > bottom) & np.isfinite(power) & (power > 0)
     shape = value.shape
-    points = 6
-    result = LineEstimate(np.array(value), np.array(three.error),
+    points = np.full(count, 6, dtype=np.int64)
+    error = np.array(three.error)
+    if n == 2 and good.any():
+        # the odd part's spare combination, at two more points (elements that passed)
+        passed = np.flatnonzero(good)
+        extra, _ = scaled.sample(np.array([-3.0, 3.0]), passed, slack=False)
+        witness = SAFETY * ODD_WITNESS * _odd_noise(three.sampled[:, passed], three.factors,
+                                                     extra, ELEMENT_ROUNDING_SAFETY[n] * epsilon)
+        witness = witness / (scaled.top[passed, None] ** 2)
+        error[passed] += witness
+        points[passed] += 2
+        fine = (three.truncation[passed] + witness <= ELEMENT_AGREEMENT * size[passed]).all(axis=1)
+        good[passed] = fine & np.isfinite(witness).all(axis=1)
+    result = LineEstimate(np.array(value), error,
                           np.broadcast_to(lines.top[:, None] * scale, shape).copy(),
                           np.full(shape, int(Status.SUCCESS)), np.full(shape, np.nan),
-                          np.full(shape, np.nan), np.full(count, points, dtype=np.int64),
+                          np.full(shape, np.nan), points.copy(),
                           np.full(shape, np.nan), three.magnitude, np.zeros(shape, dtype=int),
                           np.full(shape, np.nan), np.zeros(shape, dtype=bool), np.full(shape, -1))
     back = ~good
@@ -467,7 +503,7 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
         for name in ("value", "error", "scale", "status", "forward", "backward", "divergence",
                      "size", "side", "rounding", "lattice", "kink_order"):
             getattr(result, name)[back] = getattr(rest, name)
-        result.nfev[back] = points + rest.nfev
+        result.nfev[back] = points[back] + rest.nfev
     return result
 
 
