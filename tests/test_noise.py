@@ -51,9 +51,9 @@ def test_points_are_validated():
 def test_the_even_residual_cancels_the_even_powers_it_claims_to():
     from fractions import Fraction
 
-    from finitediff.estimators.fast import _EVEN_RESIDUAL
+    from finitediff.estimators.spare import EVEN_RESIDUAL
 
-    weights = {Fraction(t): Fraction(w).limit_denominator(96) for t, w in _EVEN_RESIDUAL.items()}
+    weights = {Fraction(t): Fraction(w).limit_denominator(96) for t, w in EVEN_RESIDUAL.items()}
     for k in (0, 2, 4):
         assert sum(w * t**k for t, w in weights.items()) == 0
     assert sum(w * t**6 for t, w in weights.items()) == 60
@@ -63,9 +63,9 @@ def test_the_even_residual_cancels_the_even_powers_it_claims_to():
 def test_the_odd_residual_cancels_the_odd_powers_it_claims_to():
     from fractions import Fraction
 
-    from finitediff.estimators.fast import _ODD_RESIDUAL
+    from finitediff.estimators.spare import ODD_RESIDUAL
 
-    weights = {Fraction(t): Fraction(w).limit_denominator(42) for t, w in _ODD_RESIDUAL.items()}
+    weights = {Fraction(t): Fraction(w).limit_denominator(42) for t, w in ODD_RESIDUAL.items()}
     for k in range(7):   # the even powers cancel by symmetry, the odd ones by the weights
         assert sum(w * t**k for t, w in weights.items()) == 0
     assert sum(w * t**7 for t, w in weights.items()) == -960

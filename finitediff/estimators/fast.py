@@ -36,6 +36,7 @@ from .fixed import apply_stencil
 from .ladder import ladder_for
 from .pilot import fast_scale, read_pilot
 from .scan import LineEstimate, scan
+from .spare import EVEN_RESIDUAL, odd_noise, spare_noise
 from .steps import power_below
 
 __all__ = ["FAST_CHUNK_ELEMENTS", "FAST_MIN_LINES", "fast_chunks", "fast_elements",
@@ -204,8 +205,8 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     if settled.any():
         departure = np.where(settled, 0.0, departure)
     if n == 1:
-        departure = np.maximum(departure, EVEN_WITNESS * _spare_noise(
-            _EVEN_RESIDUAL, sampled, factors, epsilon, rounding) / scaled[0])
+        departure = np.maximum(departure, EVEN_WITNESS * spare_noise(
+            EVEN_RESIDUAL, sampled, factors, epsilon, rounding) / scaled[0])
     truncation = np.maximum(np.abs(fine - wide) / 15, departure)
     hidden = drowned & ~in_band
     if hidden.any():   # (the truncation is >= 0 or NaN: its maximum with 0 is itself)
@@ -224,48 +225,6 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
         fine = fine.copy()   # an array of its own, not a view that keeps ``wide`` alive
     return _ThreeSteps(fine, error, converging, np.maximum.reduce(np.abs(sampled), axis=0),
                        ratio, at_rounding, sampled, factors, SAFETY * truncation)
-
-
-#: The even part's combination free of t² and t⁴, ``64·P(h) − 20·P(2h) + P(4h)``
-#: over 48 (its weights on f(x ± h) are then the estimate's), as weights on f at
-#: the factors 0, ±1, ±2, ±4.
-_EVEN_RESIDUAL = {0.0: -45 / 48, 1.0: 32 / 48, -1.0: 32 / 48, 2.0: -10 / 48, -2.0: -10 / 48,
-                  4.0: 0.5 / 48, -4.0: 0.5 / 48}
-
-
-#: Second derivatives sampled at ±3h as well: f's odd part at h, 2h, 3h and 4h,
-#: ``c1·t + c3·t³ + c5·t⁵ + c7·t⁷``, has one combination free of the t, t³ and
-#: t⁵ terms, ``Q(h) − Q(2h) + 3/7·Q(3h) − 1/14·Q(4h)`` with ``Q(t) = (f(x+t) −
-#: f(x−t))/2``, here times 8/3 (its weight on f(x ± h) is then the estimate's).
-_ODD_RESIDUAL = {t * side: side * 4 / 3 * c for t, c in ((1.0, 1.0), (2.0, -1.0), (3.0, 3 / 7),
-                                                      (4.0, -1 / 14)) for side in (1.0, -1.0)}
-
-
-def _odd_noise(sampled, factors, extra, epsilon):
-    """The odd part's spare combination beyond its rounding bound (times h²),
-    from the three steps' values and ``extra``, f at ∓3h first ``(2, k, m)``."""
-    values = np.concatenate([extra, sampled])
-    return _spare_noise(_ODD_RESIDUAL, values, np.concatenate([[-3.0, 3.0], factors]),
-                        epsilon, 0.0)
-
-
-@functools.lru_cache(maxsize=8)
-def _spare_weights(residual: tuple, factors: tuple) -> np.ndarray:
-    """A spare combination's weights on f at ``factors``."""
-    residual = dict(residual)
-    weights = np.array([residual.get(t, 0.0) for t in factors])
-    weights.flags.writeable = False
-    return weights
-
-
-def _spare_noise(residual: dict, sampled, factors, epsilon, rounding):
-    """A spare combination of f's values (one a smooth f leaves next to
-    nothing in) beyond its rounding bound: noise, in units of f (times h^n)."""
-    weights = _spare_weights(tuple(residual.items()), tuple(factors.tolist()))
-    residual = np.abs(np.tensordot(weights, sampled, axes=1))
-    bound = np.maximum(epsilon * np.tensordot(np.abs(weights), np.abs(sampled), axes=1),
-                       rounding * np.abs(weights).sum())
-    return np.maximum(residual - bound, 0.0)
 
 
 @dataclass
@@ -483,8 +442,8 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
         # the odd part's spare combination, at two more points (elements that passed)
         passed = np.flatnonzero(good)
         extra, _ = scaled.sample(np.array([-3.0, 3.0]), passed, slack=False)
-        witness = SAFETY * ODD_WITNESS * _odd_noise(three.sampled[:, passed], three.factors,
-                                                     extra, ELEMENT_ROUNDING_SAFETY[n] * epsilon)
+        witness = SAFETY * ODD_WITNESS * odd_noise(three.sampled[:, passed], three.factors,
+                                                    extra, ELEMENT_ROUNDING_SAFETY[n] * epsilon)
         witness = witness / (scaled.top[passed, None] ** 2)
         error[passed] += witness
         points[passed] += 2
