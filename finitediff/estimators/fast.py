@@ -77,8 +77,7 @@ EVEN_ROUNDING = 10.0
 #: as |R(h) − R(2h)| / 15 (it is 11¼ times that: what it adds covers noise
 #: beyond the rounding, which moves both alike). First derivatives have a second
 #: witness of such noise (EVEN_WITNESS) and take the departure at half weight.
-DEPARTURE_DIVISOR = {1: 8.0}
-DEPARTURE_DIVISOR_OTHER = 4.0
+DEPARTURE_DIVISOR = 4.0
 #: First derivatives: f's even part at h, 2h and 4h, ``c2·t² + c4·t⁴ + c6·t⁶``,
 #: has one combination free of the t² and t⁴ terms: what is left of it beyond
 #: its own rounding bound is noise the six points carry (a smooth f's t⁶ term
@@ -200,12 +199,11 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     # ratio's departure from 4 shows it too (the h^4 term against the h^2 one)
     # (each np.where below only where some element takes its other branch:
     # without one, the branch taken gives the same values)
-    divisor = DEPARTURE_DIVISOR.get(n, DEPARTURE_DIVISOR_OTHER)
-    departure = np.abs(ratio - 4.0) / divisor * gap[0]
+    departure = np.abs(ratio - 4.0) / DEPARTURE_DIVISOR * gap[0]
     if settled.any():
         departure = np.where(settled, 0.0, departure)
-    if n == 1:
-        departure = np.maximum(departure, EVEN_WITNESS * spare_noise(
+    if n == 1:   # the even part is a second witness: the departure at half weight
+        departure = np.maximum(departure / 2, EVEN_WITNESS * spare_noise(
             EVEN_RESIDUAL, sampled, factors, epsilon, rounding) / scaled[0])
     truncation = np.maximum(np.abs(fine - wide) / 15, departure)
     hidden = drowned & ~in_band
@@ -423,7 +421,8 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
     # a power of two, like the top steps: x ± o·h are then exact
     scale = float(power_below(ELEMENT_STEP * _fast_stencil(n).optimal_step()))
     scaled = lines.at_scale(scale)
-    three = _three_steps(scaled, n, np.zeros(lines.outputs), ELEMENT_ROUNDING_SAFETY[n] * epsilon)
+    element_epsilon = ELEMENT_ROUNDING_SAFETY[n] * epsilon
+    three = _three_steps(scaled, n, np.zeros(lines.outputs), element_epsilon)
     value = three.value
     size = np.maximum(np.abs(value), FLOOR * np.nanmax(np.abs(value), initial=0.0))
     ok = (_in_band(three.ratio) & _other_part_scales(three.values, n, epsilon)
@@ -443,8 +442,7 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
         passed = np.flatnonzero(good)
         extra, _ = scaled.sample(np.array([-3.0, 3.0]), passed, slack=False)
         witness = SAFETY * ODD_WITNESS * odd_noise(three.sampled[:, passed], three.factors,
-                                                    extra, ELEMENT_ROUNDING_SAFETY[n] * epsilon)
-        witness = witness / (scaled.top[passed, None] ** 2)
+                                                    extra, element_epsilon) / power[passed, None]
         error[passed] += witness
         points[passed] += 2
         fine = (three.truncation[passed] + witness <= ELEMENT_AGREEMENT * size[passed]).all(axis=1)
