@@ -233,8 +233,11 @@ def jvp(f: Callable, x, v, *, accuracy=None, method="central", step=None, scale=
         nan = np.full(np.shape(safe_centre(evaluator, x)), np.nan)
         return finish(nan, np.full(nan.shape, np.inf), nan, evaluator.points,
                       np.full(nan.shape, int(Status.BUDGET)))
-    value, error, status = combine_complex(estimate, np.iscomplexobj(centre))
     shape = np.shape(centre)
+    if not np.size(centre):   # no outputs
+        empty = np.zeros(shape)
+        return finish(empty, empty, empty, evaluator.points, np.zeros(shape, dtype=int))
+    value, error, status = combine_complex(estimate, np.iscomplexobj(centre))
     value, error = value[0].reshape(shape) * norm, error[0].reshape(shape) * norm
     status = settle(value, error, status[0].reshape(shape),
                     np.max(estimate.size) * norm / top[0], tolerance)

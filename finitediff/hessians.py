@@ -154,17 +154,18 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
     placed = reach(stencil, flat, top, flat_limits)
     lines = _lines(flat, x.shape, placed, flat_limits, stencil)
     try:
-        centre = evaluator(x[None])[0]
-        out = np.shape(centre)
-        if d == 0:
-            empty = np.zeros(out + x.shape * 2)
-            return finish(empty, empty, empty, evaluator.points, np.zeros(empty.shape, int))
-        estimate, centre = directions(evaluator, x, lines.directions, lines.tops, stencil,
-                                      step_given=step is not None, kinds=lines.kinds,
-                                      fast=default and step is None, centre=centre,
-                                      lines=PairLines)
+        # f(x) comes with the first points (one call of f fewer), unless there are none
+        centre = evaluator(x[None])[0] if d == 0 else None
+        if d:
+            estimate, centre = directions(evaluator, x, lines.directions, lines.tops, stencil,
+                                          step_given=step is not None, kinds=lines.kinds,
+                                          fast=default and step is None, lines=PairLines)
     except BudgetError:
         return budget(evaluator, x)
+    out = np.shape(centre)
+    if d == 0 or not np.size(centre):   # no inputs, or no outputs
+        empty = np.zeros(out + x.shape * 2)
+        return finish(empty, empty, empty, evaluator.points, np.zeros(empty.shape, int))
     # per line and output: (L, m) -> per output a (d, d) matrix, (m, d, d)
     value, error, status = estimate.value, estimate.error, estimate.status
     size = estimate.size.max(axis=0)

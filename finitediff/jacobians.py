@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import BudgetError, check_argument
+from .errors import BudgetError
 from .estimators.lines import Units
 from .estimators.route import ROUNDING_WEIGHT, along_directions, combine_complex, lattice_note
 from .estimators.steps import reach, top_steps
@@ -41,8 +41,8 @@ def safe_centre(evaluator, x):
 def representable(x, step):
     """The step actually taken, ``(x + h) − x``: then ``x ± o·h`` are exact."""
     taken = (x + step) - x
-    check_argument(bool(np.all(taken > 0)), f"`step` {step} is too small to change x in "
-                   "floating point")
+    if not np.all(taken > 0):   # (the message, which prints the steps, only then)
+        raise ValueError(f"`step` {step} is too small to change x in floating point")
     return taken
 
 
@@ -65,21 +65,23 @@ def _jacobian_quiet(evaluator, x, chosen, step, scale, bounds, tolerance, defaul
                    (limits[0].ravel(), limits[1].ravel()))
     directions = Units(np.arange(d), x.shape)
     try:
-        centre = evaluator(x[None])[0]
-        if d == 0 or np.size(centre) == 0:   # no inputs, or no outputs
-            shape = np.shape(centre) + x.shape
-            empty = np.zeros(shape)
-            return finish(empty, empty, empty, evaluator.points, np.zeros(shape, dtype=int))
-        estimate, centre = along_directions(evaluator, x, directions, placed.top, stencil,
-                                       step_given=step is not None, kinds=placed.kind,
-                                       fast=default and step is None, centre=centre)
+        # f(x) comes with the first points (one call of f fewer), unless there are none
+        centre = evaluator(x[None])[0] if d == 0 else None
+        if d:
+            estimate, centre = along_directions(evaluator, x, directions, placed.top, stencil,
+                                                step_given=step is not None, kinds=placed.kind,
+                                                fast=default and step is None)
     except BudgetError:
         return budget_result(evaluator, x)
+    if d == 0 or np.size(centre) == 0:   # no inputs, or no outputs
+        shape = np.shape(centre) + x.shape
+        empty = np.zeros(shape)
+        return finish(empty, empty, empty, evaluator.points, np.zeros(shape, dtype=int))
     value, error, status = combine_complex(estimate, np.iscomplexobj(centre))
     out = np.shape(centre)
 
     def arrange(array):  # (d, m) -> (*out, *x.shape)
-        return np.moveaxis(np.asarray(array).reshape((d,) + out), 0, -1).reshape(out + x.shape)
+        return np.asarray(array).reshape(d, -1).T.reshape(out + x.shape)
 
     if step is not None and np.isrealobj(value):
         # nothing below the step is sampled: the rounding x's components cause

@@ -259,6 +259,7 @@ def _pilot(lines, n, epsilon, bottom) -> _Pilot | None:
     """
     combined = lines.combined()
     reading = read_pilot(combined, n, epsilon, float(bottom[0]))
+    epsilon = lines.precision(epsilon)   # f(x) came with the pilot's points
     if reading is not None:
         return _Pilot(fast_scale(reading, n), reading.rounding)
     estimate = scan(combined, ladder_for(Stencil.central(n, 2)), bottom=bottom,
@@ -287,6 +288,7 @@ def fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarr
 def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndarray]:
     count = lines.count
     pilot = _pilot(lines, n, epsilon, bottom.min(keepdims=True))
+    epsilon = lines.precision(epsilon)   # as the pilot found it
     if pilot is None:
         return scan(lines, ladder_for(Stencil.central(n, 2)), bottom=bottom,
                     epsilon=epsilon), np.ones(count, dtype=bool)

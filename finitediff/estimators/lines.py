@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ElementLines", "DirectionLines", "Units", "alternating", "bottom_scales"]
+__all__ = ["ElementLines", "DirectionLines", "NoOutputs", "Units", "alternating", "bottom_scales"]
 
 #: A step must move the coordinates it changes by this many units in the
 #: last place (below, the points are mostly rounding).
@@ -63,6 +63,10 @@ class ElementLines:
         self.centre = centre
         self.outputs = outputs
 
+    def precision(self, assumed: float) -> float:
+        """ε of f's values (the caller's: f(x) was evaluated before these lines)."""
+        return assumed
+
     def at_scale(self, scale: float):
         """The same lines with their top steps times ``scale``."""
         return ElementLines(self.evaluate, self.x, self.top * scale, self.indices, self.centre,
@@ -97,8 +101,18 @@ class ElementLines:
         return values[..., None], off
 
 
+class NoOutputs(Exception):
+    """f(x) has no elements: there is nothing to differentiate (the caller
+    returns an empty result)."""
+
+
 class _Centre:
-    """f(x), evaluated once and shared by every set of lines through x."""
+    """f(x), evaluated once and shared by every set of lines through x.
+
+    Unless given, it is evaluated with the first points the lines send to f,
+    in the same call (:meth:`along_with`): a model or simulator whose calls
+    cost more than their points saves one.
+    """
 
     def __init__(self, evaluate, x, value=None):
         self.evaluate, self.x, self.value = evaluate, x, value
@@ -109,11 +123,21 @@ class _Centre:
             self.value = np.asarray(self.evaluate(self.x[None]))[0]
         return self.value
 
+    def along_with(self, points: np.ndarray) -> np.ndarray:
+        """f at ``points`` ``(N, *S)``, and f(x) in the same call if not known yet."""
+        if self.value is not None:
+            return np.asarray(self.evaluate(points))
+        values = np.asarray(self.evaluate(np.concatenate([self.x[None], points])))
+        self.value = values[0]
+        return values[1:]
+
     def parts(self) -> np.ndarray:
         """f(x) flat, complex values as their real parts then their imaginary parts
         (the outputs of every line; computed once)."""
         if self._parts is None:
             self._parts = _real_parts(self.get().reshape(-1))
+            if not self._parts.size:
+                raise NoOutputs
         return self._parts
 
     def is_complex(self) -> bool:
@@ -175,6 +199,12 @@ class DirectionLines:
     @property
     def complex(self) -> bool:
         return self._centre.is_complex()
+
+    def precision(self, assumed: float) -> float:
+        """ε of f's values: f(x) (evaluated now, unless known) shows a precision
+        lower than ``assumed`` (float32 values)."""
+        self._centre.get()
+        return max(assumed, float(getattr(self.evaluate, "epsilon", assumed)))
 
     @property
     def outputs(self) -> int:
@@ -238,27 +268,35 @@ class DirectionLines:
         """f's values at ``x + t·top_l·U_l`` for the factors t ``(F,)`` on the lines
         ``which``, ``(F, k, m)``, and the points' rounding off the lines ``(F, k)``
         (None unless ``slack``)."""
-        centre = self._centre.parts()
-        complex_values = self.complex
         zero = factors == 0
         nonzero = ~zero
         moving = factors[nonzero]
-        out = np.empty((len(factors), len(which), centre.size))
-        out[zero] = centre
         offs = np.zeros((len(factors), len(which))) if slack else None
-        if moving.size:
-            # the points of a chunk, or f's values there, whichever is larger
-            width = max(self.x.size, centre.size, 1)
-            chunk = max(1, CHUNK_ELEMENTS // max(1, moving.size * width))
-            for start in range(0, len(which), chunk):
-                part = which[start:start + chunk]
-                points, off = self._points(moving, part, slack)
-                values = np.asarray(self.evaluate(points)).reshape(len(moving), len(part), -1)
-                values = _real_parts(values) if complex_values else values.real
-                out[nonzero, start:start + chunk] = values
-                if slack:
-                    offs[nonzero, start:start + chunk] = off
+        out = None
+        start = 0
+        while moving.size and start < len(which):
+            # the points of a chunk, or f's values there, whichever is larger (f's
+            # size is known after the first chunk, whose call evaluates f(x) too)
+            known = self._centre.value is not None
+            width = max(self.x.size, self._centre.parts().size if known else 1, 1)
+            part = which[start:start + max(1, CHUNK_ELEMENTS // max(1, moving.size * width))]
+            points, off = self._points(moving, part, slack)
+            values = self._centre.along_with(points)
+            if out is None:
+                out = self._empty(factors, which)
+            values = values.reshape(len(moving), len(part), -1)
+            values = _real_parts(values) if self.complex else values.real
+            out[nonzero, start:start + len(part)] = values
+            if slack:
+                offs[nonzero, start:start + len(part)] = off
+            start += len(part)
+        if out is None:
+            out = self._empty(factors, which)
+        out[zero] = self._centre.parts()
         return out, offs
+
+    def _empty(self, factors, which) -> np.ndarray:
+        return np.empty((len(factors), len(which), self.outputs))
 
 
 def alternating(weights: np.ndarray) -> np.ndarray:

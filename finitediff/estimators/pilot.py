@@ -167,6 +167,7 @@ def read_pilot(lines, n: int, epsilon: float, bottom: float = 0.0) -> Reading | 
     values, slack = values[:, 0], slack[:, 0]                  # (F, m), (F,)
     if not np.isfinite(values).all() or not np.isfinite(slack).all():
         return None
+    epsilon = lines.precision(epsilon)   # f(x) may have come with these points
     # for n = 1 the even part of f must behave too: a kink at x leaves the odd
     # part alone (|t| has central differences 0 at every step)
     if n == 1 and _read(values, slack, _rows(n, 2), 2, epsilon) is None:

@@ -17,7 +17,7 @@ from ..stencil import Stencil
 from .fast import FAST_MIN_LINES, fast_elements, fast_scan
 from .fixed import at_step
 from .ladder import ladder_for
-from .lines import DirectionLines, Units, bottom_scales
+from .lines import DirectionLines, NoOutputs, Units, bottom_scales
 from .scan import LineEstimate, scan
 
 __all__ = ["ROUNDING_WEIGHT", "along_directions", "at_steps", "by_kind", "combine_complex",
@@ -39,9 +39,15 @@ def estimate_lines(lines, stencil: Stencil, *, bottom, epsilon, step_given: bool
     if fast == "elements" and stencil == Stencil.central(stencil.n) and stencil.n <= 2 \
             and not np.any(noise):
         return fast_elements(lines, stencil.n, bottom=bottom, epsilon=epsilon)
-    if fast is True and lines.count >= FAST_MIN_LINES:
+    if _fast_lines(lines.count, stencil, step_given, fast):
         return fast_scan(lines, stencil.n, bottom=bottom, epsilon=epsilon)[0]
     return scan(lines, ladder_for(stencil), bottom=bottom, epsilon=epsilon, noise=noise)
+
+
+def _fast_lines(count: int, stencil: Stencil, step_given: bool, fast) -> bool:
+    """Whether :func:`estimate_lines` takes the lines to :func:`fast_scan`."""
+    return (fast is True and not step_given and count >= FAST_MIN_LINES
+            and math.isfinite(stencil.accuracy))
 
 
 def at_steps(lines, stencil: Stencil, epsilon, condition=None) -> LineEstimate:
@@ -119,7 +125,10 @@ def along_directions(evaluator, x, directions, top, stencil, *, step_given, kind
     largest ``|x_c|`` they move with a method ``moved(x)``).
     """
     lines = lines(evaluator, x, directions, top, centre)
-    centre = lines._centre.get()
+    if not (np.all(kinds == 0) and _fast_lines(len(directions), stencil, step_given, fast)):
+        # the estimators read f's precision (ε) from the start: f(x) first shows it;
+        # the fast path reads it after its pilot, whose call evaluates f(x) too
+        lines._centre.get()
     if isinstance(directions, Units):
         moved = np.abs(x.reshape(-1))[directions.components]
     elif hasattr(directions, "moved"):
@@ -132,9 +141,12 @@ def along_directions(evaluator, x, directions, top, stencil, *, step_given, kind
     def chosen(mask):   # every line (one kind of stencil throughout): the lines themselves
         return lines if mask.all() else lines.subset(mask)
 
-    estimate = by_kind(chosen, kinds, stencil, bottom=bottom, epsilon=evaluator.epsilon,
-                       step_given=step_given, fast=fast)
-    return estimate, centre
+    try:   # f(x) comes with the first points sent to f, unless given
+        estimate = by_kind(chosen, kinds, stencil, bottom=bottom, epsilon=evaluator.epsilon,
+                           step_given=step_given, fast=fast)
+    except NoOutputs:   # f(x) is empty: nothing to estimate
+        estimate = empty_estimate(len(directions), 0)
+    return estimate, lines._centre.get()
 
 
 def combine_complex(estimate: LineEstimate, complex_values: bool):
