@@ -14,9 +14,11 @@ libraries and the case's inputs included. Each process runs with its
 address space capped (``--memory-cap``, 6 GiB), so that a runaway
 allocation fails with MemoryError instead of exhausting the machine.
 
-Per row: the time of one call (the best of up to five calls when one takes
-under a second, 0.1 s with ``--quick``, and the best over ``--rounds``
-interleaved rounds of the case's rows) and the part of it spent inside f, the calls of f and the
+Per row: the time of one call (the best of up to fifty calls while one takes
+under a second and they have taken under two, 0.1 s and 0.2 s with
+``--quick``: a call of a millisecond is timed as many times as it takes to
+see past a forked process's first page faults; and the best over
+``--rounds`` interleaved rounds of the case's rows) and the part of it spent inside f, the calls of f and the
 points f was evaluated at (rows of a batch; single values for elementwise
 f), points per element or input component, the error
 ``max|df − exact| / max|exact|`` against the analytic answer, the share of
@@ -430,7 +432,7 @@ def _timed(trial: Trial) -> tuple:
     return result, time.perf_counter() - start, trial.counted.seconds - inside
 
 
-def measure(trial: Trial, *, repeat_under: float = 1.0, repeats: int = 5) -> Measured:
+def measure(trial: Trial, *, repeat_under: float = 1.0, repeats: int = 50) -> Measured:
     """Time, count and score one trial in this process (peak: this process's so far).
 
     Counts and scores are the first call's; the time (with its part in f) the
