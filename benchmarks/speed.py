@@ -18,9 +18,10 @@ Per row: the time of one call (the best of up to fifty calls while one takes
 under a second and they have taken under two, 0.1 s and 0.2 s with
 ``--quick``: a call of a millisecond is timed as many times as it takes to
 see past a forked process's first page faults; and the best over
-``--rounds`` interleaved rounds of the case's rows) and the part of it spent inside f, the calls of f and the
-points f was evaluated at (rows of a batch; single values for elementwise
-f), points per element or input component, the error
+``--rounds`` interleaved rounds of the case's rows) and the part of it
+spent inside f, the calls of f and the points f was evaluated at (rows of
+a batch; single values for elementwise f), points per element or input
+component, the error
 ``max|df − exact| / max|exact|`` against the analytic answer, the share of
 entries within their reported error and the share reported successful
 (methods that report them), and ``× fd``: the time over finitediff's in the
