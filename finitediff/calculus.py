@@ -39,7 +39,7 @@ from .options import (
     check_tolerance,
     method_for,
 )
-from .outcome import finish, settle
+from .outcome import empty_result, finish, settle
 from .result import DerivativeResult, Status
 from .structured import is_structured, structured_call
 
@@ -183,9 +183,7 @@ def derivative(
                        "`bounds`, `noise` and `scale` do not apply to method='complex'")
         return complex_step_derivative(evaluator, x, step, tolerance)
     if x.size == 0:
-        empty = np.zeros(x.shape)
-        return finish(empty, empty, empty, np.zeros(x.shape, dtype=np.int64),
-                      np.zeros(x.shape, dtype=int))
+        return empty_result(x.shape, np.zeros(x.shape, dtype=np.int64))
     return elementwise_derivative(evaluator, x, chosen.stencil, step, scale, limits, noise,
                                   tolerance)
 
@@ -235,8 +233,7 @@ def jvp(f: Callable, x, v, *, accuracy=None, method="central", step=None, scale=
                       np.full(nan.shape, int(Status.BUDGET)))
     shape = np.shape(centre)
     if not np.size(centre):   # no outputs
-        empty = np.zeros(shape)
-        return finish(empty, empty, empty, evaluator.points, np.zeros(shape, dtype=int))
+        return empty_result(shape, evaluator.points)
     value, error, status = combine_complex(estimate, np.iscomplexobj(centre))
     value, error = value[0].reshape(shape) * norm, error[0].reshape(shape) * norm
     status = settle(value, error, status[0].reshape(shape),

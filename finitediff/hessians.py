@@ -23,7 +23,7 @@ from .estimators.route import along_directions
 from .estimators.steps import Reach, reach, top_steps
 from .jacobians import budget_result, prepare
 from .options import check_bounds, check_scale, check_step, check_tolerance, method_for
-from .outcome import finish, settle
+from .outcome import empty_result, finish, settle
 from .result import DerivativeResult, Status
 from .stencil import Stencil
 from .structured import is_structured, structured_call
@@ -154,18 +154,17 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
     placed = reach(stencil, flat, top, flat_limits)
     lines = _lines(flat, x.shape, placed, flat_limits, stencil)
     try:
-        # f(x) comes with the first points (one call of f fewer), unless there are none
-        centre = evaluator(x[None])[0] if d == 0 else None
-        if d:
+        if d:   # f(x) comes with the first points sent to f (one call fewer)
             estimate, centre = directions(evaluator, x, lines.directions, lines.tops, stencil,
                                           step_given=step is not None, kinds=lines.kinds,
                                           fast=default and step is None, lines=PairLines)
+        else:
+            centre = evaluator(x[None])[0]
     except BudgetError:
         return budget(evaluator, x)
     out = np.shape(centre)
     if d == 0 or not np.size(centre):   # no inputs, or no outputs
-        empty = np.zeros(out + x.shape * 2)
-        return finish(empty, empty, empty, evaluator.points, np.zeros(empty.shape, int))
+        return empty_result(out + x.shape * 2, evaluator.points)
     # per line and output: (L, m) -> per output a (d, d) matrix, (m, d, d)
     value, error, status = estimate.value, estimate.error, estimate.status
     size = estimate.size.max(axis=0)

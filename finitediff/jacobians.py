@@ -18,7 +18,7 @@ from .options import (
     check_step,
     check_tolerance,
 )
-from .outcome import finish, settle
+from .outcome import empty_result, finish, settle
 from .result import Status
 
 __all__ = ["budget_result", "jacobian_of", "prepare", "representable", "safe_centre"]
@@ -65,18 +65,16 @@ def _jacobian_quiet(evaluator, x, chosen, step, scale, bounds, tolerance, defaul
                    (limits[0].ravel(), limits[1].ravel()))
     directions = Units(np.arange(d), x.shape)
     try:
-        # f(x) comes with the first points (one call of f fewer), unless there are none
-        centre = evaluator(x[None])[0] if d == 0 else None
-        if d:
+        if d:   # f(x) comes with the first points sent to f (one call fewer)
             estimate, centre = along_directions(evaluator, x, directions, placed.top, stencil,
                                                 step_given=step is not None, kinds=placed.kind,
                                                 fast=default and step is None)
+        else:
+            centre = evaluator(x[None])[0]
     except BudgetError:
         return budget_result(evaluator, x)
     if d == 0 or np.size(centre) == 0:   # no inputs, or no outputs
-        shape = np.shape(centre) + x.shape
-        empty = np.zeros(shape)
-        return finish(empty, empty, empty, evaluator.points, np.zeros(shape, dtype=int))
+        return empty_result(np.shape(centre) + x.shape, evaluator.points)
     value, error, status = combine_complex(estimate, np.iscomplexobj(centre))
     out = np.shape(centre)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .result import DerivativeResult, Status
 
-__all__ = ["settle", "finish", "INACCURATE_RELATIVE", "INACCURATE_FLOOR"]
+__all__ = ["settle", "finish", "empty_result", "INACCURATE_RELATIVE", "INACCURATE_FLOOR"]
 
 #: An error above this fraction of |df| makes a result INACCURATE ...
 INACCURATE_RELATIVE = 0.1
@@ -112,3 +112,9 @@ def finish(df, error, step, nfev, status, *, forward=None, backward=None, diverg
         message=message(status, forward=forward, backward=backward, divergence=divergence,
                         notes=notes),
     )
+
+
+def empty_result(shape: tuple, nfev) -> DerivativeResult:
+    """The result of nothing to differentiate (no inputs, or no outputs): zeros of ``shape``."""
+    empty = np.zeros(shape)
+    return finish(empty, empty, empty, nfev, np.zeros(shape, dtype=int))

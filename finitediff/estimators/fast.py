@@ -452,7 +452,7 @@ def _fast_elements(lines, n: int, *, bottom, epsilon) -> LineEstimate:
     result = LineEstimate(np.array(value), error,
                           np.broadcast_to(lines.top[:, None] * scale, shape).copy(),
                           np.full(shape, int(Status.SUCCESS)), np.full(shape, np.nan),
-                          np.full(shape, np.nan), points.copy(),
+                          np.full(shape, np.nan), points,
                           np.full(shape, np.nan), three.magnitude, np.zeros(shape, dtype=int),
                           np.full(shape, np.nan), np.zeros(shape, dtype=bool), np.full(shape, -1))
     back = ~good
