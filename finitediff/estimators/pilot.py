@@ -73,11 +73,13 @@ def _scales(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class _Rows:
-    """What the rows of the ladder for ``scales`` give an estimate of order n,
-    each ``(Q, 1)``: the divisor of its differences, the weight ``w_q`` of f's
-    rounding in it, ``w_q + w_(q+1)`` (of a difference of two rows), and the
-    width ``2·s_q`` of the first difference."""
+    """What the rows of the ladder for ``scales`` (Q, 1) give the estimates of the
+    orders it is read for, each ``(Q, P, 1)`` (P orders): the divisor of its
+    differences, the weight ``w_q`` of f's rounding in it, ``w_q + w_(q+1)`` (of
+    a difference of two rows); and the width ``2·s_q`` (Q, 1) of the first
+    difference."""
 
+    orders: tuple
     scales: np.ndarray
     divisor: np.ndarray
     weight: np.ndarray
@@ -86,33 +88,31 @@ class _Rows:
 
 
 @functools.lru_cache(maxsize=8)
-def _rows(ladder: int, n: int) -> _Rows:
-    """The :class:`_Rows` of the ladder of order ``ladder`` read for order n."""
+def _rows(ladder: int, orders: tuple) -> _Rows:
+    """The :class:`_Rows` of the ladder of order ``ladder`` read for ``orders``."""
     scales = _scales(ladder)[0][:, None]
-    if n == 1:
-        divisor, weight = 2 * scales, 1.0 / scales
-    else:
-        divisor, weight = scales**2, 4.0 / scales**2
-    rows = _Rows(scales, divisor, weight, weight[1:] + weight[:-1], 2 * scales)
-    for field in dataclasses.fields(rows):
+    divisor = np.stack([2 * scales if n == 1 else scales**2 for n in orders], axis=1)
+    weight = np.stack([1.0 / scales if n == 1 else 4.0 / scales**2 for n in orders], axis=1)
+    rows = _Rows(orders, scales, divisor, weight, weight[1:] + weight[:-1], 2 * scales)
+    for field in dataclasses.fields(rows)[1:]:
         getattr(rows, field.name).flags.writeable = False
     return rows
 
 
-def _table(values, size, slack, rows: _Rows, n: int, epsilon: float):
-    """Base estimates ``T_q`` (Q, m), and the rounding of f's values per row (Q, m),
-    from f's values and their sizes ``|values|``."""
+def _table(values, size, slack, rows: _Rows, epsilon: float):
+    """Base estimates ``T_q`` (Q, P, m) of the orders of ``rows``, all from the same
+    values of f, and the rounding of f's values per row (Q, 1, m), from f's values
+    and their sizes ``|values|``."""
     count = len(rows.scales)
     plus, minus, centre = values[:count], values[count:2 * count], values[2 * count]
-    if n == 1:
-        table = (plus - minus) / rows.divisor
-    else:
-        table = (plus + minus - 2 * centre) / rows.divisor
+    # the odd part for first derivatives, the even part for second ones
+    parts = [plus - minus if n == 1 else plus + minus - 2 * centre for n in rows.orders]
+    table = np.stack(parts, axis=1) / rows.divisor
     magnitude = np.maximum(np.maximum(size[:count], size[count:2 * count]), size[2 * count])
     # the points themselves are rounded off the line: f moves by |φ'|·δ
     slope = np.abs(plus - minus) / rows.width
     moved = np.maximum(slack[:count], slack[count:2 * count])[:, None] * slope
-    return table, epsilon * magnitude + moved
+    return table, (epsilon * magnitude + moved)[:, None]
 
 
 _SHOWN_ROWS = np.arange(ROWS - 1)[:, None]      # the rows of the differences Δ_i shown
@@ -170,18 +170,17 @@ def read_pilot(lines, n: int, epsilon: float, bottom: float = 0.0) -> Reading | 
     epsilon = lines.precision(epsilon)   # f(x) may have come with these points
     # for n = 1 the even part of f must behave too: a kink at x leaves the odd
     # part alone (|t| has central differences 0 at every step)
-    if n == 1 and _read(values, slack, _rows(n, 2), 2, epsilon) is None:
-        return None
-    return _read(values, slack, _rows(n, n), n, epsilon)
+    return _read(values, slack, _rows(n, (1, 2) if n == 1 else (n,)), epsilon)
 
 
-def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
-    """:func:`read_pilot` on the values of f at ``±scales`` and 0 (of ``rows``),
-    for order n."""
+def _read(values, slack, rows: _Rows, epsilon: float) -> Reading | None:
+    """:func:`read_pilot` on the values of f at ``±scales`` and 0 (of ``rows``): the
+    reading of the first of the rows' orders, if the ladder shows every one of
+    them clearly (the estimates of all orders side by side, (Q, P, m))."""
     weight = rows.weight
     with np.errstate(all="ignore"):
         size = np.abs(values)
-        table, level = _table(values, size, slack, rows, n, epsilon)
+        table, level = _table(values, size, slack, rows, epsilon)
         delta = table[1:] - table[:-1]                          # Δ_i = T_(i+1) − T_i
         change = np.abs(delta)
         noise = weight[1:] * level[1:] + weight[:-1] * level[:-1]
@@ -211,8 +210,13 @@ def _read(values, slack, rows: _Rows, n: int, epsilon: float) -> Reading | None:
         # largest one (its terms cancel) is left to the checks of each line
         noise_only = (start < 0) & ~flat & (implied[:ROWS - 1] <= cap).all(axis=0)
         read = (start >= 0) | flat
-        if not (read | noise_only).all() or not read.any():
+        if not (read | noise_only).all() or not read.any(axis=-1).all():
             return None
+        # the reading is the first order's: the others only had to be readable
+        n = rows.orders[0]
+        change, level, implied = change[:, 0], level[:, 0], implied[:, 0]
+        asymptotic, start, flat, noise_only, read = (
+            asymptotic[:, 0], start[0], flat[0], noise_only[0], read[0])
         # differences after the run that stopped converging show the rounding,
         # and the deep ones do
         quiet = _SHOWN_ROWS > start[None] + RUN        # after the run ...
