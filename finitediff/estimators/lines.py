@@ -243,7 +243,8 @@ class DirectionLines:
         count = len(which)
         if isinstance(self.directions, Units):
             components = self.directions.components[which]
-            flat = np.broadcast_to(self.x.reshape(-1), (len(moving), count, self.x.size)).copy()
+            flat = np.empty((len(moving), count, self.x.size))
+            flat[...] = self.x.reshape(-1)
             moves = np.multiply.outer(moving, top)                 # (F, k)
             rows = np.arange(count)
             base = self.x.reshape(-1)[components]

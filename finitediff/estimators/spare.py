@@ -33,12 +33,14 @@ ODD_RESIDUAL = {t * side: side * 4 / 3 * c for t, c in ((1.0, 1.0), (2.0, -1.0),
 
 
 @functools.lru_cache(maxsize=8)
-def _weights(residual: tuple, factors: tuple) -> np.ndarray:
-    """A combination's weights on f at ``factors`` (0 where it has none)."""
+def _weights(residual: tuple, factors: tuple) -> tuple[np.ndarray, np.ndarray, float]:
+    """A combination's weights on f at ``factors`` (0 where it has none), as a row
+    ``(1, F)``; their absolute values; and the sum of those."""
     residual = dict(residual)
-    weights = np.array([residual.get(t, 0.0) for t in factors])
-    weights.flags.writeable = False
-    return weights
+    weights = np.array([[residual.get(t, 0.0) for t in factors]])
+    sizes = np.abs(weights)
+    weights.flags.writeable = sizes.flags.writeable = False
+    return weights, sizes, float(sizes.sum())
 
 
 def spare_noise(residual: dict, sampled, factors, epsilon, rounding):
@@ -46,10 +48,11 @@ def spare_noise(residual: dict, sampled, factors, epsilon, rounding):
     ``factors`` ``(F,)``, beyond its rounding bound (``epsilon`` relative to
     each value, or ``rounding`` absolute, whichever is larger): noise, in
     units of f (the derivative's units times h^n)."""
-    weights = _weights(tuple(residual.items()), tuple(factors.tolist()))
-    value = np.abs(np.tensordot(weights, sampled, axes=1))
-    bound = np.maximum(epsilon * np.tensordot(np.abs(weights), np.abs(sampled), axes=1),
-                       rounding * np.abs(weights).sum())
+    weights, sizes, total = _weights(tuple(residual.items()), tuple(factors.tolist()))
+    flat = sampled.reshape(len(sampled), -1)
+    value = np.abs(np.dot(weights, flat)).reshape(sampled.shape[1:])
+    bound = np.maximum(epsilon * np.dot(sizes, np.abs(flat)).reshape(sampled.shape[1:]),
+                       rounding * total)
     return np.maximum(value - bound, 0.0)
 
 
