@@ -367,7 +367,7 @@ def gradient(
     shape = np.shape(result.df)
     check_argument(
         shape == np.shape(x),  # x was validated by jacobian
-        f"`f` must return a scalar for gradient, got values of shape "
+        lambda: f"`f` must return a scalar for gradient, got values of shape "
         f"{shape[:len(shape) - np.ndim(x)]}; use jacobian",
     )
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -57,10 +58,13 @@ class BudgetError(FiniteDiffError):
     the estimators catch it and return the best estimate so far)."""
 
 
-def check_argument(condition: bool, message: str, *, error: type = ValueError) -> None:
-    """Raise ``error(message)`` unless ``condition`` holds."""
+def check_argument(condition: bool, message: str | Callable[[], str], *,
+                   error: type = ValueError) -> None:
+    """Raise ``error(message)`` unless ``condition`` holds. A message that prints
+    arrays or shapes is better passed as a function that builds it: it is then
+    built only when it is raised, not on every call that passes."""
     if not condition:
-        raise error(message)
+        raise error(message() if callable(message) else message)
 
 
 def _is_integer(value: Any) -> bool:
@@ -90,7 +94,7 @@ def check_positive_int(name: str, value: Any) -> int:
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     check_argument(
         value in choices,
-        f"`{name}` must be one of {', '.join(map(repr, choices))}, got {value!r}",
+        lambda: f"`{name}` must be one of {', '.join(map(repr, choices))}, got {value!r}",
     )
     return value
 

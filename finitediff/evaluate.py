@@ -158,16 +158,16 @@ class Evaluator:
             values = self._elementwise_call(stacked.reshape((count,) + x.shape), self.args)
             values = _as_numeric(values, "the value of a batch")
             check_argument(values.shape == (count,) + x.shape,
-                           f"`f` must act elementwise: it returned shape {values.shape} for "
-                           f"points of shape {(count,) + x.shape}")
+                           lambda: f"`f` must act elementwise: it returned shape "
+                           f"{values.shape} for points of shape {(count,) + x.shape}")
             self.points += count * k
             return self._real(values.reshape(count, -1)[:, which])
         batch = points.reshape((count,) + x.shape)
         values = _as_numeric(self._elementwise_call(batch, self.args), "the value of a batch")
         check_argument(
             values.shape == batch.shape,
-            f"`f` must act elementwise: it returned shape {values.shape} for points of shape "
-            f"{batch.shape}; use jacobian for functions of a vector, or pass "
+            lambda: f"`f` must act elementwise: it returned shape {values.shape} for points "
+            f"of shape {batch.shape}; use jacobian for functions of a vector, or pass "
             "vectorized=False if f takes one point at a time",
         )
         self.points += count * k

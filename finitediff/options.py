@@ -109,7 +109,7 @@ def _positive(name: str, value, shape) -> np.ndarray:
         raise TypeError(f"`{name}` must be a positive float or an array of them, "
                         f"got {value!r}") from None
     check_argument(np.all(np.isfinite(array)) and np.all(array > 0),
-                   f"`{name}` must be positive and finite, got {value!r}")
+                   lambda: f"`{name}` must be positive and finite, got {value!r}")
     try:
         return np.broadcast_to(array, shape)
     except ValueError:
@@ -127,12 +127,12 @@ def check_step(step, shape, n: int = 1) -> np.ndarray | None:
     power (the stencil divides by it) does not underflow."""
     if step is None:
         return None
-    check_argument(not isinstance(step, bool), f"`step` must be None or a positive float, "
-                   f"got {step!r}", error=TypeError)
+    check_argument(not isinstance(step, bool), lambda: "`step` must be None or a positive "
+                   f"float, got {step!r}", error=TypeError)
     steps = _positive("step", step, shape)
     with np.errstate(under="ignore"):
         check_argument(bool(np.all(steps.astype(float) ** max(n, 1) > np.finfo(float).tiny)),
-                       f"`step` {step!r} to the power n={n} underflows (below "
+                       lambda: f"`step` {step!r} to the power n={n} underflows (below "
                        f"{np.finfo(float).tiny:.3g}): the stencil cannot divide by it")
     return steps
 
@@ -149,10 +149,10 @@ def check_bounds(bounds, x: np.ndarray):
         raise TypeError(f"`bounds` must be a pair (lo, hi) of floats or of arrays that "
                         f"broadcast to the shape of x, {x.shape}, got {bounds!r}") from None
     check_argument(not np.any(np.isnan(lo) | np.isnan(hi)) and np.all(lo < hi),
-                   f"`bounds` must satisfy lo < hi, got {bounds!r}")
+                   lambda: f"`bounds` must satisfy lo < hi, got {bounds!r}")
     check_argument(x.dtype.kind != "c", "`bounds` applies to real x only")
     check_argument(bool(np.all((x >= lo) & (x <= hi))),
-                   f"`x` must lie inside `bounds` {bounds!r}")
+                   lambda: f"`x` must lie inside `bounds` {bounds!r}")
     return lo, hi
 
 

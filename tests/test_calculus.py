@@ -219,6 +219,38 @@ def test_derivative_rejects_bad_arguments(kwargs, error, match):
         derivative(np.sin, 1.0, **kwargs)
 
 
+def test_messages_built_only_on_failure_still_name_the_bad_value():
+    # messages that print arrays are built when raised, not on every call
+    x = np.array([0.5, 1.0, 1.5])
+    f = lambda p: np.sum(p**2, axis=-1)  # noqa: E731
+    with pytest.raises(ValueError, match=r"`step` must be positive and finite, got array"):
+        gradient(f, x, step=np.array([1e-3, -1e-3, 1e-3]))
+    with pytest.raises(TypeError, match="`step` must be None or a positive float, got True"):
+        gradient(f, x, step=True)
+    with pytest.raises(ValueError, match=r"`step` .* to the power n=2 underflows"):
+        derivative(np.sin, x, n=2, step=np.full(3, 1e-200))
+    with pytest.raises(ValueError, match=r"`x` must lie inside `bounds` \(0.0, 1.2\)"):
+        gradient(f, x, bounds=(0.0, 1.2))
+    with pytest.raises(ValueError, match=r"`bounds` must satisfy lo < hi, got \(1.0, 0.0\)"):
+        gradient(f, x, bounds=(1.0, 0.0))
+    with pytest.raises(ValueError, match=r"must return a scalar for gradient, got values of "
+                       r"shape \(2,\)"):
+        gradient(lambda p: np.stack([p[..., 0], p[..., 1]], axis=-1), x)
+    with pytest.raises(ValueError, match="`method` must be one of 'central'"):
+        derivative(np.sin, 1.0, method="sideways")
+
+
+def test_check_argument_builds_a_lazy_message_only_when_it_raises():
+    from finitediff.errors import check_argument
+
+    def fails():
+        raise AssertionError("built although the condition held")
+
+    check_argument(True, fails)
+    with pytest.raises(TypeError, match="^built now$"):
+        check_argument(False, lambda: "built now", error=TypeError)
+
+
 @pytest.mark.parametrize("x", [np.nan, np.inf, [1.0, np.nan]])
 def test_non_finite_x_is_rejected(x):
     with pytest.raises(ValueError, match="`x` must be finite"):
