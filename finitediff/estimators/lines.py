@@ -243,7 +243,7 @@ class DirectionLines:
         count = len(which)
         if isinstance(self.directions, Units):
             components = self.directions.components[which]
-            flat = np.empty((len(moving), count, self.x.size))
+            flat = np.empty((len(moving), count, self.x.size), dtype=self.x.dtype)
             flat[...] = self.x.reshape(-1)
             moves = np.multiply.outer(moving, top)                 # (F, k)
             rows = np.arange(count)
