@@ -103,3 +103,28 @@ def test_the_fast_step_widens_for_values_large_against_their_variation():
     plain, offset = read_pilot(small, 2, EPS), read_pilot(large, 2, EPS)
     assert offset.quotient > 1e5 * plain.quotient
     assert fast_scale(offset, 2) > fast_scale(plain, 2)
+
+
+def direction_line(f, x, top=0.5):
+    """One line along the first component of a vector function f of one input."""
+    from finitediff.estimators.lines import DirectionLines
+
+    return DirectionLines(f, np.array([x]), np.array([[1.0]]), np.array([top]))
+
+
+def test_first_derivatives_read_the_even_part_of_every_output():
+    # the second output has a kink at x that only its even part shows (its odd
+    # part is t's): one output that does not read makes the whole line unread
+    smooth = lambda p: np.exp(p)                                   # noqa: E731
+    kinked = lambda p: np.abs(p - 0.3) + p                         # noqa: E731
+    assert read_pilot(direction_line(smooth, 0.3), 1, EPS) is not None
+    assert read_pilot(direction_line(kinked, 0.3), 1, EPS) is None
+    both = direction_line(lambda p: np.concatenate([smooth(p), kinked(p)], axis=-1), 0.3)
+    assert read_pilot(both, 1, EPS) is None
+    # the even part only vets the line: with two smooth outputs, the reading is
+    # the odd part's, the same as with the outputs apart
+    pair = direction_line(lambda p: np.concatenate([smooth(p), np.sin(p)], axis=-1), 0.3)
+    alone = [read_pilot(direction_line(g, 0.3), 1, EPS) for g in (smooth, np.sin)]
+    reading = read_pilot(pair, 1, EPS)
+    assert reading.start == min(r.start for r in alone)
+    np.testing.assert_array_equal(reading.rounding, [r.rounding[0] for r in alone])
