@@ -21,7 +21,7 @@ from .errors import BudgetError, check_argument
 from .estimators.pairs import PairLines, Pairs
 from .estimators.route import along_directions
 from .estimators.steps import Reach, reach, top_steps
-from .jacobians import budget_result, prepare
+from .jacobians import budget_result, prepare, representable
 from .options import check_bounds, check_scale, check_step, check_tolerance, method_for
 from .outcome import empty_result, finish, settle
 from .result import DerivativeResult, Status
@@ -31,13 +31,6 @@ from .structured import is_structured, structured_call
 __all__ = ["hessian", "hessian_lines"]
 
 _SUCCESS = int(Status.SUCCESS)   # a plain int: arrays compare with it without a conversion
-
-
-def _representable(flat, step):
-    taken = (flat + step) - flat
-    if not np.all(taken > 0):
-        raise ValueError(f"`step` {step} is too small to change x in floating point")
-    return taken
 
 
 @functools.lru_cache(maxsize=8)
@@ -149,7 +142,7 @@ def hessian_lines(evaluator, x, stencil, step, scale, limits, tolerance, *, defa
     flat = x.ravel()
     d = flat.size
     top = (top_steps(flat, None if scale is None else scale.ravel()) if step is None
-           else _representable(flat, step.ravel()))
+           else representable(flat, step.ravel()))
     flat_limits = None if limits is None else (limits[0].ravel(), limits[1].ravel())
     placed = reach(stencil, flat, top, flat_limits)
     lines = _lines(flat, x.shape, placed, flat_limits, stencil)

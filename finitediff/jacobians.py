@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import BudgetError
+from .errors import BudgetError, check_argument
 from .estimators.lines import Units
 from .estimators.route import ROUNDING_WEIGHT, along_directions, combine_complex, lattice_note
 from .estimators.steps import reach, top_steps
@@ -41,8 +41,8 @@ def safe_centre(evaluator, x):
 def representable(x, step):
     """The step actually taken, ``(x + h) − x``: then ``x ± o·h`` are exact."""
     taken = (x + step) - x
-    if not np.all(taken > 0):   # (the message, which prints the steps, only then)
-        raise ValueError(f"`step` {step} is too small to change x in floating point")
+    check_argument(bool(np.all(taken > 0)),
+                   lambda: f"`step` {step} is too small to change x in floating point")
     return taken
 
 

@@ -238,6 +238,9 @@ def test_messages_built_only_on_failure_still_name_the_bad_value():
         gradient(lambda p: np.stack([p[..., 0], p[..., 1]], axis=-1), x)
     with pytest.raises(ValueError, match="`method` must be one of 'central'"):
         derivative(np.sin, 1.0, method="sideways")
+    for differentiate in (gradient, hessian):   # one check of the step taken, shared
+        with pytest.raises(ValueError, match=r"`step` \[0.001 0.001\] is too small to change x"):
+            differentiate(f, np.array([1e20, 1.0]), step=1e-3)
 
 
 def test_check_argument_builds_a_lazy_message_only_when_it_raises():

@@ -114,8 +114,6 @@ class CompiledFunction:
             padded = pad_rows(points, size)
             values = self._graph_for(True, padded, rest)(tf.constant(padded), *rest)
             self.compiled_sizes.add(padded.shape)
-            if isinstance(values, tf.Tensor):   # one output (tf.nest costs more than the rest)
-                return _first_rows(values, count, size)
             return tf.nest.map_structure(lambda value: _first_rows(value, count, size), values)
 
         def plain():

@@ -13,7 +13,6 @@ scalar per point. The precision guard runs once, on the first call.
 
 from __future__ import annotations
 
-import math
 import weakref
 
 import keras
@@ -123,9 +122,11 @@ class ModelFunction:
         else:
             count = points.shape[0]
             shape = self.input_shape if self.input_shape is not None else points.shape[1:]
-            if math.prod(points.shape[1:]) != math.prod(shape):   # (the message only then)
-                raise ValueError(f"points of shape {points.shape[1:]} do not fit the model's "
-                                 f"input shape {shape}")
+            check_argument(
+                int(np.prod(points.shape[1:])) == int(np.prod(shape)),
+                lambda: f"points of shape {points.shape[1:]} do not fit the model's input "
+                f"shape {shape}",
+            )
             batch = points.reshape((count,) + tuple(shape))
             back = (count,)
         self.check(tuple(batch.shape[1:]))
