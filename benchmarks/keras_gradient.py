@@ -23,7 +23,8 @@ output) at one point, by
   and eagerly;
 - the model alone, called at the batches the default gradient sends it (in
   the same interleaved rounds): the share of the default's time spent in the
-  model.
+  model, and the model's time over one autodiff gradient (what any engine
+  sending the model these points would take at least).
 
 Part 2: orders 0–4 of a scalar MLP on 1000 inputs: the batched difference
 network against the per-point one, XLA and plain graphs, errors against
@@ -39,7 +40,9 @@ Times are the best over five interleaved rounds of repeats after a warm-up
 call (tracing and XLA compilation excluded; numdifftools: best of two); the
 default gradient, the model alone and the graph autodiffs get 40 repeats a
 round each, so that the ratio between them compares minima of as many samples;
-errors are ``max|g − g_autodiff| / max|g_autodiff|``.
+the default's and the model's ratios to the plain-graph autodiff are also
+printed per round (the spread of one run); errors are
+``max|g − g_autodiff| / max|g_autodiff|``.
 """
 
 from __future__ import annotations
@@ -51,7 +54,6 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-import numdifftools as nd  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -84,16 +86,19 @@ def best_time(call, repeats: int) -> float:
     return min(times)
 
 
-def best_times(calls: dict, repeats: dict, rounds: int = 5) -> dict:
+def best_times(calls: dict, repeats: dict, rounds: int = 5, per_round: list | None = None) -> dict:
     """Best time of every call over ``rounds`` interleaved rounds of repeats.
 
     Interleaving spreads the load of a shared machine over all methods
-    instead of charging a busy moment to one of them.
+    instead of charging a busy moment to one of them. ``per_round``, if
+    given, receives each round's best times (a dict per round).
     """
     best = {name: best_time(call, 1) for name, call in calls.items()}
     for _ in range(rounds):
-        for name, call in calls.items():
-            best[name] = min(best[name], best_time(call, repeats[name]))
+        this_round = {name: best_time(call, repeats[name]) for name, call in calls.items()}
+        best = {name: min(best[name], this_round[name]) for name in calls}
+        if per_round is not None:
+            per_round.append(this_round)
     return best
 
 
@@ -171,6 +176,7 @@ def gradient_calls(model, x):
 
 def numdifftools_row(model, x, reference, jit_compile: bool):
     """numdifftools.Gradient calling the model once per point through a tf.function."""
+    import numdifftools  # a peer: needed by this row only
     compiled_model = tf.function(lambda p: model(p), jit_compile=jit_compile)
     calls = 0
 
@@ -179,7 +185,7 @@ def numdifftools_row(model, x, reference, jit_compile: bool):
         calls += 1
         return float(compiled_model(tf.constant(v[None], tf.float64))[0, 0])
 
-    numdifftools_gradient = nd.Gradient(model_at_one_point)
+    numdifftools_gradient = numdifftools.Gradient(model_at_one_point)
     estimate = numdifftools_gradient(x)
     per_gradient = calls
     name = NUMDIFFTOOLS if jit_compile else NUMDIFFTOOLS.replace(", XLA", "")
@@ -216,7 +222,8 @@ def part_gradient() -> None:
     function, sizes = default_batches(model, x)
     batches = [np.repeat(x[None], size, axis=0) for size in sizes]
     calls[MODEL_ALONE], repeats[MODEL_ALONE] = (lambda: [function(b) for b in batches]), 40
-    times = best_times(calls, repeats)
+    rounds = []
+    times = best_times(calls, repeats, per_round=rounds)
     alone = times[MODEL_ALONE]
     rows = [(name, times[name], *rest) for name, _, *rest in rows]
     autodiff_rows = [row for row in rows if row[0].startswith("TF autodiff")]
@@ -249,7 +256,9 @@ def part_gradient() -> None:
     print(f"default gradient: {len(sizes)} model calls of {', '.join(map(str, sizes))} points "
           f"(through XLA as batches of {', '.join(map(str, padded))}); the model alone at these "
           f"batches: {alone * 1e3:.2f} ms, {alone / times[DEFAULT]:.0%} "
-          "of the default's time")
+          f"of the default's time and {alone / graph:.1f}× one plain-graph autodiff gradient")
+    for line in round_ratios(rounds):
+        print(line)
     error = {name: error for name, _, _, error, _ in rows}[DEFAULT]
     print("Issue 9's target for gradient(model, x) with default settings: <= 10× one autodiff "
           "gradient, rel. error <= 1e-10, bound held for every component")
@@ -270,6 +279,16 @@ def default_batches(model, x):
     recorded.dtype = function.dtype
     gradient(recorded, x)
     return function, sizes
+
+
+def round_ratios(rounds: list) -> list:
+    """Per round, the default's and the model's best times over the plain-graph autodiff's
+    (the spread within one run; the table takes the best over all rounds)."""
+    def ratios(name):
+        return " ".join(f"{r[name] / r[AD_GRAPH]:.1f}" for r in rounds)
+
+    return [f"per round, × the plain-graph autodiff of the same round: the default "
+            f"{ratios(DEFAULT)}; the model alone {ratios(MODEL_ALONE)}"]
 
 
 def default_verdicts(seconds: float, error: float, held: int, size: int,
@@ -399,7 +418,10 @@ def part_weights() -> None:
 
 
 if __name__ == "__main__":
-    print(f"tensorflow {tf.__version__}, keras {keras.__version__}, numdifftools {nd.__version__}, "
+    import numdifftools  # the gradient part's peer, named with its version
+
+    print(f"tensorflow {tf.__version__}, keras {keras.__version__}, "
+          f"numdifftools {numdifftools.__version__}, "
           f"{os.cpu_count()} CPUs")
     parts = {"gradient": part_gradient, "orders": part_orders, "weights": part_weights}
     chosen = sys.argv[1:] or list(parts)
