@@ -523,6 +523,36 @@ def pilot_blind(rng):
     return Case("pilot-blind direction", call, f"lambda x: {g} + {rest}", x, exact, {})
 
 
+_RIDGES = ["np.sin({t})", "np.tanh({t})", "np.exp(-({t})**2)", "np.log(1 + ({t})**2)"]
+
+
+def linear_cancellation(rng):
+    """a·g(k·(u·x − c)) (+ Σ cos(x_j)): a sum u·x of terms that cancel to a small z/k
+    (by 10 to 10^6 times), as in a neuron's pre-activation; f carries the rounding
+    of the terms, far above ε·|f|. u per component spread over 2^-12 .. 2^12."""
+    d = int(rng.integers(4, 13))
+    spread = 2.0 ** rng.integers(-12, 13, d) if rng.random() < 0.5 else np.ones(d)
+    x = [float(v) for v in rng.normal(size=d) * spread]
+    u = [float(v) if rng.random() < 0.6 else 0.0 for v in rng.normal(size=d) / spread]
+    if not any(u):
+        u[0] = float(1.0 / spread[0])
+    k, a = log_uniform(rng, -1, 3), signed(rng, log_uniform(rng, -2, 2))
+    ridge = _RIDGES[int(rng.integers(len(_RIDGES)))]
+    with mp.workdps(60):   # z and g'(z) from the float constants and x, exactly
+        terms = mp.fsum(mp.mpf(uj) * mp.mpf(xj) for uj, xj in zip(u, x))
+        c = float(terms + float(rng.choice([1e-3, 1e-2, 0.1, 1.0]) * rng.normal()) / k)
+        z = mp.mpf(k) * (terms - mp.mpf(c))
+        slope = mp.diff(mp_eval(ridge.format(t="x")), z)
+        ridge_slope = [float(mp.mpf(a) * mp.mpf(k) * slope * mp.mpf(uj)) for uj in u]
+    linear = " + ".join(f"{num(uj)} * x[..., {j}]" for j, uj in enumerate(u) if uj)
+    body = f"{num(a)} * {ridge.format(t=f'{num(k)} * ({linear} - {num(c)})')}"
+    exact = ridge_slope
+    if rng.random() < 0.5:   # on a background of size 1 (f itself then no longer small)
+        body += " + " + " + ".join(f"np.cos(x[..., {j}])" for j in range(d))
+        exact = [e - math.sin(xj) for e, xj in zip(ridge_slope, x)]
+    return Case("linear cancellation", "gradient", f"lambda x: {body}", x, np.array(exact), {})
+
+
 def hessian_mixed(rng):
     """A x0² + B x1² + C x0 x1 (+ more) with A, B ≫ C, and Coulomb pairs."""
     kind = rng.random()
@@ -670,6 +700,8 @@ FAMILIES = {
     "jvp": jvp_scales,
     "empty": empty,
     "estimate_step": step_estimates,
+    # appended last: each family's stream of the seed follows its place here
+    "linear cancellation": linear_cancellation,
 }
 
 
