@@ -131,3 +131,59 @@ def test_undeclared_noise_in_a_second_derivative_is_bounded_or_refused():
         if res.success and not abs(res.df + np.sin(x)) <= res.error:
             bad += 1
     assert bad == 0
+
+
+class _Sampled:
+    """Lines whose values at the fast path's factors are given: ``(F, k, 1)``."""
+
+    def __init__(self, sampled, top):
+        self.sampled, self.top, self.count = sampled, np.asarray(top), sampled.shape[1]
+
+    def sample(self, factors, which, *, slack=True):
+        return self.sampled[:, which], None
+
+
+def _three_lines(bump, at=1.0, h=2.0**-10):
+    """Three lines of sin through 0.5 at the factors 0, ±1, ±2, ±4 of h; line 0
+    carries ``bump`` at the factor ``at``."""
+    from finitediff.estimators.fast import _factors
+
+    factors, _ = _factors(1)
+    sampled = np.sin(0.5 + np.multiply.outer(factors, np.full(3, h)))[..., None]
+    sampled[factors.tolist().index(at), 0, 0] += bump
+    return _Sampled(sampled, np.full(3, h)), factors
+
+
+@pytest.mark.parametrize("bump", [3e-13, 1e-12])
+def test_lines_through_one_x_share_the_largest_noise_reading(bump):
+    from finitediff.estimators.fast import EVEN_WITNESS, _three_steps
+    from finitediff.estimators.spare import EVEN_RESIDUAL, spare_noise
+
+    lines, factors = _three_lines(bump)
+    eps = float(np.finfo(float).eps)
+    rounding = np.zeros(1)
+    alone = _three_steps(lines, 1, rounding, eps)
+    shared = _three_steps(lines, 1, rounding, eps, shared=True)
+    assert shared.converging.all()
+    reading = spare_noise(EVEN_RESIDUAL, lines.sampled, factors, eps, rounding)[:, 0]
+    assert reading[0] > 0 and np.all(reading[1:] == 0)   # only line 0 shows the bump
+    # alone, lines 1 and 2 know nothing of it; sharing, they take line 0's reading,
+    # which sets line 0's error: ten times the reading over h, doubled (the safety
+    # factor on the truncation the reading stands for)
+    witness = 2 * EVEN_WITNESS * reading[0] / lines.top[0]
+    assert alone.error[0, 0] >= 0.99 * witness
+    assert np.all(alone.error[1:, 0] < 0.1 * witness)
+    np.testing.assert_allclose(shared.error[:, 0], alone.error[0, 0], rtol=1e-3)
+    assert shared.error[0, 0] == alone.error[0, 0]
+    np.testing.assert_array_equal(shared.value, alone.value)
+
+
+def test_a_line_that_does_not_converge_shares_no_reading():
+    from finitediff.estimators.fast import _three_steps
+
+    lines, _ = _three_lines(1e-6, at=4.0)   # the ratio of line 0 is far from 4
+    eps = float(np.finfo(float).eps)
+    alone = _three_steps(lines, 1, np.zeros(1), eps)
+    shared = _three_steps(lines, 1, np.zeros(1), eps, shared=True)
+    assert not shared.converging[0, 0] and shared.converging[1:].all()
+    np.testing.assert_array_equal(shared.error, alone.error)

@@ -12,7 +12,8 @@ estimates ``R(h)`` and ``R(2h)``; ``R(h)`` is returned with the error
 ``2·|R(h) − R(2h)| / 15`` (the leading-order truncation of ``R(h)``, doubled),
 raised by what the six points show of noise beyond rounding (the departure of
 the base estimates' ratio from 4 and, for first derivatives, f's even part
-where a smooth f leaves nothing), plus the measured rounding.
+where a smooth f leaves nothing: f's noise at x, so the largest reading among
+the lines through it), plus the measured rounding.
 
 Each line is then checked on its own points: the values are finite, the
 base estimates converge at the rate of their leading term (their differences
@@ -83,6 +84,10 @@ DEPARTURE_DIVISOR = 4.0
 #: its own rounding bound is noise the six points carry (a smooth f's t⁶ term
 #: is far below the truncation). Its noise is independent of the estimate's,
 #: so one reading of it is weak evidence: it enters the error this many times.
+#: Lines through one x (a gradient's, a Jacobian's) read the same f there: a
+#: noise its values carry (the rounding of terms that cancel, which the pilot
+#: may not see) shows in some lines' readings and happens to cancel in
+#: others', so every line takes the largest reading among the converging lines.
 EVEN_WITNESS = 10.0
 #: Second derivatives have no such combination in these seven points (their
 #: even part's is ``R(h) − R(2h)`` itself); elementwise, where no pilot has
@@ -168,11 +173,12 @@ class _ThreeSteps:
 
 
 def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
-                 which=None) -> _ThreeSteps:
+                 which=None, *, shared: bool = False) -> _ThreeSteps:
     """The accuracy-2 central stencil at h, 2h and 4h (``lines.top`` is h) and the
     accuracy-4 estimates from it, for the lines ``which`` (all by default);
     ``rounding`` (per output) is the rounding of f's values, at least ``ε·|f|``
-    at every point."""
+    at every point. ``shared``: the lines pass through one x, so f's noise
+    there is one for all of them (:data:`EVEN_WITNESS`)."""
     which = np.arange(lines.count) if which is None else which
     base = _base_stencil(n)
     factors, rows = _factors(n)
@@ -203,8 +209,12 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
     if settled.any():
         departure = np.where(settled, 0.0, departure)
     if n == 1:   # the even part is a second witness: the departure at half weight
-        departure = np.maximum(departure / 2, EVEN_WITNESS * spare_noise(
-            EVEN_RESIDUAL, sampled, factors, epsilon, rounding) / scaled[0])
+        witness = spare_noise(EVEN_RESIDUAL, sampled, factors, epsilon, rounding)
+        if shared and len(witness) > 1:
+            # f's noise at x, read by every converging line: the largest reading
+            # holds for all (one line's reading may happen to cancel)
+            witness = np.maximum(witness, np.max(np.where(converging, witness, 0.0), axis=0))
+        departure = np.maximum(departure / 2, EVEN_WITNESS * witness / scaled[0])
     truncation = np.maximum(np.abs(fine - wide) / 15, departure)
     hidden = drowned & ~in_band
     if hidden.any():   # (the truncation is >= 0 or NaN: its maximum with 0 is itself)
@@ -376,7 +386,8 @@ def _stream(lines, n: int, rounding: np.ndarray, epsilon: float):
 def _chunk(lines, n: int, rounding: np.ndarray, epsilon: float, part: slice):
     """Value, error and size of f for the lines ``part``, and their checks
     reduced per line (the intermediate arrays go when it returns)."""
-    three = _three_steps(lines, n, rounding, epsilon, np.arange(part.start, part.stop))
+    three = _three_steps(lines, n, rounding, epsilon, np.arange(part.start, part.stop),
+                         shared=True)
     truncation = three.truncation
     # the truncation must be small (the step deep in the asymptotic range);
     # rounding, however large, is in the error as measured
