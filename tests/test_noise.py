@@ -187,3 +187,28 @@ def test_a_line_that_does_not_converge_shares_no_reading():
     shared = _three_steps(lines, 1, np.zeros(1), eps, shared=True)
     assert not shared.converging[0, 0] and shared.converging[1:].all()
     np.testing.assert_array_equal(shared.error, alone.error)
+
+
+def test_fast_lines_take_the_rounding_the_scanned_lines_measured():
+    from types import SimpleNamespace
+
+    from finitediff import Status
+    from finitediff.estimators.fast import ROUNDOFF_WEIGHT, _share_rounding
+
+    top = np.array([1e-3, 2e-3, 1e-3])
+    fast = np.array([True, True, False])
+    error = np.full((3, 2), 1e-12)
+    result = SimpleNamespace(error=error.copy())
+    # the scanned lines: output 0 measured 1e-15 (a success) and 1e-9 (a failure,
+    # not taken); output 1 measured less than the fast lines assumed
+    scanned = SimpleNamespace(status=np.array([[int(Status.SUCCESS)] * 2,
+                                               [int(Status.NOT_DIFFERENTIABLE)] * 2]),
+                              rounding=np.array([[1e-15, 1e-17], [1e-9, 1e-9]]))
+    assumed = np.array([1e-16, 1e-16])
+    _share_rounding(result, scanned, fast, top, 1, assumed)
+    h = top[:2]
+    # the accuracy-2 first derivative's weights sum to 1: (4/h + 1/(2h))/3 per unit
+    expected = ROUNDOFF_WEIGHT * (4 / h + 1 / (2 * h)) / 3 * (1e-15 - 1e-16)
+    np.testing.assert_allclose(result.error[:2, 0] - 1e-12, expected, rtol=1e-12)
+    assert np.all(result.error[:, 1] == 1e-12)      # nothing above what was assumed
+    assert result.error[2, 0] == 1e-12              # a scanned line keeps its own error

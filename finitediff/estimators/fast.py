@@ -21,7 +21,9 @@ shrink by 4 ± 5% from 4h to h, or are at rounding level), which shows the
 steps inside the asymptotic range (a line along which f varies much faster
 than along the pilot fails here), the error is small against the derivative,
 and for first derivatives f is not kinked (its even part shrinks like h²,
-not h). The lines that fail go to the full scan, and only they.
+not h). The lines that fail go to the full scan, and only they; the rounding
+of f the scan measures on them, where it is above what the pilot showed, joins
+the other lines' errors (it is f's at x, the same on every line).
 """
 
 from __future__ import annotations
@@ -320,7 +322,25 @@ def _fast_scan(lines, n: int, *, bottom, epsilon) -> tuple[LineEstimate, np.ndar
         rest = scan(lines.subset(back), ladder_for(Stencil.central(n, 2)),
                     bottom=bottom[back], epsilon=epsilon)
         result.put(back, rest)
+        _share_rounding(result, rest, good, fast_lines.top, n, ROUNDING_SAFETY * pilot.rounding)
     return result, back
+
+
+def _share_rounding(result: LineEstimate, scanned: LineEstimate, fast, top, n: int,
+                    assumed: np.ndarray) -> None:
+    """The fast lines' errors with f's rounding at x as the scanned lines measured
+    it, where that is above what they assumed (``assumed`` per output): f's
+    rounding is the same on every line through x, and a scanned line can see
+    what the pilot did not (the rounding of terms that cancel). The error's
+    rounding part, ``ROUNDOFF_WEIGHT·(4·r(h) + r(2h))/3``, takes the excess."""
+    measured = np.fmax.reduce(np.where(scanned.status == int(Status.SUCCESS), scanned.rounding,
+                                       np.nan), axis=0, initial=-np.inf)
+    excess = measured - assumed
+    if not (fast.any() and (excess > 0).any()):
+        return
+    h = top[fast][:, None]
+    weight = _base_stencil(n).weight_sum * (4.0 / h**n + 1.0 / (2.0 * h)**n) / 3.0
+    result.error[fast] += ROUNDOFF_WEIGHT * weight * np.maximum(excess, 0.0)
 
 
 @functools.lru_cache(maxsize=32)
