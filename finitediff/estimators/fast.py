@@ -212,7 +212,7 @@ def _three_steps(lines, n: int, rounding: np.ndarray, epsilon: float,
         departure = np.where(settled, 0.0, departure)
     if n == 1:   # the even part is a second witness: the departure at half weight
         witness = spare_noise(EVEN_RESIDUAL, sampled, factors, epsilon, rounding)
-        if shared and len(witness) > 1:
+        if shared:
             # f's noise at x, read by every converging line: the largest reading
             # holds for all (one line's reading may happen to cancel)
             witness = np.maximum(witness, np.max(np.where(converging, witness, 0.0), axis=0))

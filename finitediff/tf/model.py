@@ -13,6 +13,7 @@ scalar per point. The precision guard runs once, on the first call.
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import keras
@@ -123,7 +124,7 @@ class ModelFunction:
             count = points.shape[0]
             shape = self.input_shape if self.input_shape is not None else points.shape[1:]
             check_argument(
-                int(np.prod(points.shape[1:])) == int(np.prod(shape)),
+                math.prod(points.shape[1:]) == math.prod(shape),
                 lambda: f"points of shape {points.shape[1:]} do not fit the model's input "
                 f"shape {shape}",
             )
